@@ -1,0 +1,57 @@
+# propdesk: `make run` serves the embedded default, `make test` runs the whole suite.
+PY      ?= python3
+UV      := .tools/bin/uv
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+WORKERS ?= auto
+# The suites that touch the database run a second time on PostgreSQL.
+POSTGRES_TESTS ?= tests/api tests/store tests/marketdata
+
+.PHONY: install lock run test test-postgres lint bench openapi migrate clean
+
+$(UV):
+	$(PY) -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.9
+
+# Re-installs only when the lock or the project metadata changed.
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	@test -x $(BIN)/python || $(UV) venv --quiet $(VENV)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --universal -o requirements.lock
+
+run: install
+	$(BIN)/propdesk migrate
+	$(BIN)/propdesk serve --host $(HOST) --port $(PORT)
+
+migrate: install
+	$(BIN)/propdesk migrate
+
+# The whole suite: SQLite everywhere, plus the same store and API tests on PostgreSQL
+# when PROPDESK_TEST_POSTGRES_URL is set (.ci/run sets it).
+test: install
+	$(BIN)/pytest -n $(WORKERS) -q
+	PROPDESK_TEST_DATABASE=postgres $(BIN)/pytest -n $(WORKERS) -q $(POSTGRES_TESTS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install
+	$(BIN)/python -m bench
+
+openapi: install
+	$(BIN)/propdesk openapi --output openapi.json
+
+clean:
+	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

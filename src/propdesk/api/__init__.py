@@ -1,0 +1,1 @@
+"""REST gateway: validates, checks identity, sends commands, reads the store."""

@@ -1,0 +1,1 @@
+"""Routers, one per domain, mounted under /api/v1."""

@@ -1,0 +1,1 @@
+"""The pure domain core: standard library only, synchronous, deterministic."""

@@ -1,0 +1,1 @@
+"""Market data: the instrument catalogue, feed sources, bar aggregation and CSV import."""

@@ -1,0 +1,50 @@
+"""The long-lived objects of one process, built in the app's lifespan and torn down with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from propdesk.bus.memory import MemoryBus
+from propdesk.config import Settings
+from propdesk.marketdata.catalogue import Catalogue
+from propdesk.marketdata.feed import Feed
+from propdesk.store.db import Database
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    catalogue: Catalogue
+    bus: MemoryBus
+    feed: Feed
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Services:
+        database = Database(settings.database_url)
+        try:
+            if database.is_sqlite:
+                # The embedded database belongs to this process: bring it up to date.
+                await database.migrate()
+            else:
+                await database.ensure_migrated()
+        except BaseException:
+            await database.dispose()
+            raise
+        catalogue = Catalogue.load(settings.instruments_file)
+        bus = MemoryBus()
+        feed = Feed(settings, catalogue, database, bus)
+        services = cls(settings, database, catalogue, bus, feed)
+        await feed.start()
+        log.info("started", database=database.engine.dialect.name, feed=settings.feed.value)
+        return services
+
+    async def stop(self) -> None:
+        await self.feed.stop()
+        await self.bus.close()
+        await self.database.dispose()
+        log.info("stopped")
