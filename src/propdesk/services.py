@@ -8,8 +8,10 @@ import structlog
 
 from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
+from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
+from propdesk.marketdata.live import LiveState
 from propdesk.store.db import Database
 
 log = structlog.get_logger(__name__)
@@ -22,6 +24,8 @@ class Services:
     catalogue: Catalogue
     bus: MemoryBus
     feed: Feed
+    live: LiveState
+    bars: BarCache
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -38,13 +42,18 @@ class Services:
         catalogue = Catalogue.load(settings.instruments_file)
         bus = MemoryBus()
         feed = Feed(settings, catalogue, database, bus)
-        services = cls(settings, database, catalogue, bus, feed)
+        live = LiveState(bus, catalogue)
+        bars = BarCache(database, catalogue)
+        services = cls(settings, database, catalogue, bus, feed, live, bars)
+        # Consumers subscribe before the producer starts, so that no tick is missed.
+        await live.start()
         await feed.start()
         log.info("started", database=database.engine.dialect.name, feed=settings.feed.value)
         return services
 
     async def stop(self) -> None:
         await self.feed.stop()
+        await self.live.stop()
         await self.bus.close()
         await self.database.dispose()
         log.info("stopped")
