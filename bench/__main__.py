@@ -1,4 +1,4 @@
-"""`python -m bench [name …]`: run the benchmarks, print a table, write bench/results/latest.json."""
+"""`python -m bench [name …]`: run benchmarks, print a table, write bench/results/latest.json."""
 
 from __future__ import annotations
 
