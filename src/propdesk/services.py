@@ -12,7 +12,7 @@ from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.live import LiveState
-from propdesk.store.db import Database
+from propdesk.store.db import Database, open_database
 
 log = structlog.get_logger(__name__)
 
@@ -29,16 +29,7 @@ class Services:
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
-        database = Database(settings.database_url)
-        try:
-            if database.is_sqlite:
-                # The embedded database belongs to this process: bring it up to date.
-                await database.migrate()
-            else:
-                await database.ensure_migrated()
-        except BaseException:
-            await database.dispose()
-            raise
+        database = await open_database(settings.database_url)
         catalogue = Catalogue.load(settings.instruments_file)
         bus = MemoryBus()
         feed = Feed(settings, catalogue, database, bus)

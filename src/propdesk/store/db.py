@@ -89,3 +89,18 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def open_database(url: str) -> Database:
+    """Open a database ready for use: an embedded SQLite file is migrated in place (it
+    belongs to this installation); any other database must already be migrated."""
+    database = Database(url)
+    try:
+        if database.is_sqlite:
+            await database.migrate()
+        else:
+            await database.ensure_migrated()
+    except BaseException:
+        await database.dispose()
+        raise
+    return database
