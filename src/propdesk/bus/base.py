@@ -21,12 +21,38 @@ class Subscription(Protocol):
         ...
 
 
+class Request(Protocol):
+    """A command on its way to its one handler; `reply` resolves the caller's await."""
+
+    message: Any
+
+    def reply(self, result: Any) -> None: ...
+
+    def fail(self, error: BaseException) -> None: ...
+
+
 class Bus(Protocol):
     async def publish(self, topic: str, message: Any) -> None: ...
 
     def subscribe(self, topic: str, *, maxsize: int = 10_000) -> Subscription: ...
 
+    async def request(self, channel: str, message: Any, *, deadline: float = 10.0) -> Any:
+        """Send a command to the channel's handler and wait for its reply."""
+        ...
+
+    def serve(self, channel: str) -> AsyncIterator[Request]:
+        """Receive the channel's commands (one handler per channel)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+class BusTimeoutError(TimeoutError):
+    """No reply in time; the command may or may not have been applied (retry idempotently)."""
+
+
+class NoHandlerError(RuntimeError):
+    """Nobody serves the channel (the engine is not running)."""
 
 
 class Topics:
@@ -36,3 +62,5 @@ class Topics:
     """Every tick of every symbol (domain `Tick`)."""
     BARS = "market.bars"
     """The forming one-minute bar after every tick, and each bar as it closes (`BarEvent`)."""
+    COMMANDS = "engine.commands"
+    """Request/reply channel of trading commands; the reply is the engine's ack."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
+
+from propdesk.bus.base import BusTimeoutError, NoHandlerError
 
 
 class MemorySubscription:
@@ -53,9 +56,57 @@ class MemorySubscription:
         self.close()
 
 
+@dataclass(slots=True)
+class MemoryRequest:
+    message: Any
+    future: asyncio.Future[Any] = field(repr=False)
+
+    def reply(self, result: Any) -> None:
+        if not self.future.done():
+            self.future.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        if not self.future.done():
+            self.future.set_exception(error)
+
+
 class MemoryBus:
     def __init__(self) -> None:
         self._subscribers: defaultdict[str, list[MemorySubscription]] = defaultdict(list)
+        self._channels: dict[str, asyncio.Queue[MemoryRequest]] = {}
+
+    async def request(self, channel: str, message: Any, *, deadline: float = 10.0) -> Any:
+        queue = self._channels.get(channel)
+        if queue is None:
+            raise NoHandlerError(f"nobody serves {channel!r}")
+        request = MemoryRequest(message, asyncio.get_running_loop().create_future())
+        queue.put_nowait(request)
+        try:
+            # shield: a caller that gives up must not cancel the handler's reply slot.
+            return await asyncio.wait_for(asyncio.shield(request.future), deadline)
+        except TimeoutError as exc:
+            raise BusTimeoutError(f"no reply on {channel!r} within {deadline}s") from exc
+
+    def channel(self, channel: str) -> asyncio.Queue[MemoryRequest]:
+        """The handler's queue of requests; the handler may drain it in batches."""
+        if channel in self._channels:
+            raise RuntimeError(f"{channel!r} already has a handler")
+        queue: asyncio.Queue[MemoryRequest] = asyncio.Queue()
+        self._channels[channel] = queue
+        return queue
+
+    def release(self, channel: str) -> None:
+        queue = self._channels.pop(channel, None)
+        while queue is not None and not queue.empty():
+            queue.get_nowait().fail(NoHandlerError(f"{channel!r} stopped"))
+
+    async def serve(self, channel: str) -> AsyncIterator[MemoryRequest]:
+        queue = self.channel(channel)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self.release(channel)
 
     async def publish(self, topic: str, message: Any) -> None:
         self.publish_nowait(topic, message)
@@ -78,6 +129,8 @@ class MemoryBus:
             subscribers.remove(subscription)
 
     async def close(self) -> None:
+        for channel in list(self._channels):
+            self.release(channel)
         for subscribers in self._subscribers.values():
             for subscription in list(subscribers):
                 subscription.closed = True

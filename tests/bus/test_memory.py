@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from propdesk.bus.base import BusTimeoutError, NoHandlerError
+from propdesk.bus.memory import MemoryBus
+
+
+async def test_publish_when_two_subscribers_then_each_gets_every_message_in_order() -> None:
+    bus = MemoryBus()
+    first, second = bus.subscribe("t"), bus.subscribe("t")
+
+    for n in range(3):
+        await bus.publish("t", n)
+
+    assert [await first.get() for _ in range(3)] == [0, 1, 2]
+    assert [await second.get() for _ in range(3)] == [0, 1, 2]
+
+
+async def test_publish_when_subscriber_full_then_oldest_dropped_and_counted() -> None:
+    bus = MemoryBus()
+    slow = bus.subscribe("t", maxsize=2)
+
+    for n in range(5):
+        bus.publish_nowait("t", n)
+
+    assert slow.dropped == 3
+    assert [await slow.get(), await slow.get()] == [3, 4]
+
+
+async def test_close_when_subscription_closed_then_no_longer_receives() -> None:
+    bus = MemoryBus()
+    subscription = bus.subscribe("t")
+
+    subscription.close()
+    await bus.publish("t", 1)
+
+    assert bus.subscriber_count("t") == 0
+    assert subscription.pending() == 0
+
+
+async def test_request_when_handler_replies_then_caller_gets_reply() -> None:
+    bus = MemoryBus()
+    queue = bus.channel("commands")
+
+    async def handler() -> None:
+        request = await queue.get()
+        request.reply(request.message * 2)
+
+    task = asyncio.create_task(handler())
+    assert await bus.request("commands", 21) == 42
+    await task
+
+
+async def test_request_when_nobody_serves_then_no_handler_error() -> None:
+    bus = MemoryBus()
+
+    with pytest.raises(NoHandlerError):
+        await bus.request("commands", 1)
+
+
+async def test_request_when_handler_silent_then_timeout() -> None:
+    bus = MemoryBus()
+    bus.channel("commands")
+
+    with pytest.raises(BusTimeoutError):
+        await bus.request("commands", 1, deadline=0.01)
+
+
+async def test_release_when_requests_pending_then_callers_fail_fast() -> None:
+    bus = MemoryBus()
+    bus.channel("commands")
+    pending = asyncio.create_task(bus.request("commands", 1))
+    await asyncio.sleep(0)
+
+    bus.release("commands")
+
+    with pytest.raises(NoHandlerError):
+        await pending
+
+
+async def test_channel_when_second_handler_then_refused() -> None:
+    bus = MemoryBus()
+    bus.channel("commands")
+
+    with pytest.raises(RuntimeError, match="already has a handler"):
+        bus.channel("commands")
