@@ -27,9 +27,7 @@ def test_every_route_when_listed_then_declares_a_response_model() -> None:
     missing = [
         f"{sorted(route.methods)} {route.path}"
         for route in app.routes
-        if isinstance(route, APIRoute)
-        and route.response_model is None
-        and route.status_code != 204
+        if isinstance(route, APIRoute) and route.response_model is None and route.status_code != 204
     ]
 
     assert missing == []
