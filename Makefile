@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= auto
 # The suites that touch the database run a second time on PostgreSQL.
-POSTGRES_TESTS ?= tests/api tests/store tests/marketdata
+POSTGRES_TESTS ?= $(wildcard tests/api tests/store tests/marketdata tests/auth tests/engine)
 
 .PHONY: install lock run test test-postgres lint bench openapi migrate clean
 
