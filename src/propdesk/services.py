@@ -33,7 +33,7 @@ class Services:
         catalogue = Catalogue.load(settings.instruments_file)
         bus = MemoryBus()
         feed = Feed(settings, catalogue, database, bus)
-        live = LiveState(bus, catalogue)
+        live = LiveState(bus, catalogue, database)
         bars = BarCache(database, catalogue)
         services = cls(settings, database, catalogue, bus, feed, live, bars)
         # Consumers subscribe before the producer starts, so that no tick is missed.

@@ -44,6 +44,14 @@ class Bar:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class BarEvent:
+    """A one-minute bar on the bus: still forming (after each tick), or closed."""
+
+    bar: Bar
+    closed: bool
+
+
 class Unit(StrEnum):
     minute = "minute"
     day = "day"
@@ -104,13 +112,17 @@ class MinuteBarBuilder:
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.forming: Bar | None = None
+        self._closed_ts: int | None = None
 
     def add(self, tick: Tick) -> Bar | None:
         minute = int(tick.ts) // 60 * 60
         price, size = float(tick.last), float(tick.size)
         closed = None
+        if self._closed_ts is not None and minute <= self._closed_ts:
+            return None  # its minute has closed already (after a roll): never reopen it
         if self.forming is not None and minute > self.forming.ts:
             closed, self.forming = self.forming, None
+            self._closed_ts = closed.ts
         if self.forming is None:
             self.forming = Bar(self.symbol, minute, price, price, price, price, size)
         elif minute == self.forming.ts:
@@ -122,5 +134,6 @@ class MinuteBarBuilder:
         """Close the forming bar when its minute has passed without a new tick."""
         if self.forming is not None and int(now) // 60 * 60 > self.forming.ts:
             closed, self.forming = self.forming, None
+            self._closed_ts = closed.ts
             return closed
         return None
