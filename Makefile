@@ -8,9 +8,9 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= auto
 # The suites that touch the database run a second time on PostgreSQL.
-POSTGRES_TESTS ?= $(wildcard tests/api tests/store tests/marketdata tests/auth tests/engine)
+POSTGRES_TESTS ?= $(wildcard tests/api tests/store tests/marketdata tests/auth tests/engine tests/ws tests/test_cli_*.py)
 
-.PHONY: install lock run test test-postgres lint bench openapi migrate clean
+.PHONY: install lock run test test-postgres lint bench openapi asyncapi-check migrate clean
 
 $(UV):
 	$(PY) -m venv .tools
@@ -52,6 +52,17 @@ bench: install
 
 openapi: install
 	$(BIN)/propdesk openapi --output openapi.json
+
+# The WebSocket's AsyncAPI document, validated by the AsyncAPI parser itself (node, locked).
+ASYNCAPI := tools/asyncapi
+$(ASYNCAPI)/node_modules/.installed: $(ASYNCAPI)/package-lock.json
+	cd $(ASYNCAPI) && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+asyncapi-check: install $(ASYNCAPI)/node_modules/.installed
+	@mkdir -p var
+	$(BIN)/python -m propdesk.ws.asyncapi > var/asyncapi.json
+	node $(ASYNCAPI)/validate.mjs var/asyncapi.json
 
 clean:
 	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache

@@ -50,10 +50,17 @@ def main(argv: list[str]) -> int:
     console.print(table)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(
-        json.dumps([r.as_dict() for r in results], indent=2, default=str) + "\n"
-    )
-    console.print(f"written {out / 'latest.json'}")
+    latest = out / "latest.json"
+    # A partial run (`python -m bench history`) replaces its own figures and keeps the rest.
+    fresh = {r.name for r in results}
+    kept = [
+        entry
+        for entry in (json.loads(latest.read_text()) if latest.exists() else [])
+        if entry.get("name") not in fresh
+    ]
+    merged = kept + [r.as_dict() for r in results]
+    latest.write_text(json.dumps(merged, indent=2, default=str) + "\n")
+    console.print(f"written {latest}")
     return 0 if all(r.met is not False for r in results) else 1
 
 

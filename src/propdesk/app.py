@@ -6,13 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import make_asgi_app
 
 from propdesk import __version__
 from propdesk.api.errors import install_error_handlers
+from propdesk.api.headers import SecurityHeadersMiddleware
 from propdesk.api.middleware import RequestContextMiddleware
-from propdesk.api.routers import meta
+from propdesk.api.routers import (
+    accounts,
+    api_keys,
+    auth,
+    datafeed,
+    executions,
+    meta,
+    orders,
+    positions,
+    users,
+    ws,
+)
 from propdesk.config import Settings
 from propdesk.services import Services
 
@@ -23,6 +36,9 @@ A self-hosted trading backend for traders under prop-firm rules.
 
 * **Market data**: the instrument catalogue and OHLCV history through the TradingView UDF
   datafeed contract (`/api/v1/datafeed`), fed by a live simulator or a replay of history.
+* **Identity**: sign in at `/api/v1/auth/token` (Swagger's *Authorize* takes a username and
+  password) and send `Authorization: Bearer <token>`, or send an API key as `X-API-Key`.
+  Someone else's account, and everything under it, answers 404.
 * **Errors** are RFC 9457 problem details (`application/problem+json`).
 * **Time** is UTC: ISO 8601 with `Z` in REST, UNIX seconds in UDF and bar streams.
 """
@@ -34,6 +50,19 @@ TAGS = [
         "description": "The TradingView UDF datafeed contract. Errors use the UDF shape "
         '`{"s": "error", "errmsg": …}` because that is what UDF clients read.',
     },
+    {"name": "auth", "description": "Sign-up, sign-in, refresh-token rotation, sign-out."},
+    {"name": "users", "description": "The signed-in user; user administration (admins)."},
+    {"name": "api-keys", "description": "Keys for bots, scoped `read` or `trade`."},
+    {"name": "accounts", "description": "Paper accounts and their prop-firm rule sets."},
+    {
+        "name": "orders",
+        "description": "The paper broker's orders (Alpaca's routes and names): market, limit, "
+        "stop, stop-limit, trailing stop; brackets and OCO; modify and cancel. A broker "
+        "rejection is a 422 problem whose `code` is the reason.",
+    },
+    {"name": "positions", "description": "Open positions valued at the quotes; close them."},
+    {"name": "executions", "description": "Fills, newest first."},
+    {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
 
 
@@ -41,8 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         services = await Services.start(settings)
+        # Requests reach it through their scope's state; `app.state` is for code that has
+        # only the app (tests, the WebSocket hub's helpers).
+        app.state.services = services
         try:
             yield {"services": services}
         finally:
@@ -56,13 +88,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=f"{API_PREFIX}/redoc",
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         lifespan=lifespan,
     )
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["Retry-After", "X-Request-ID", "X-Process-Time", "Location"],
+        )
+    # Outermost, so that every response gets them (CORS preflights included).
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=[
+            app.docs_url or "",
+            app.redoc_url or "",
+            app.swagger_ui_oauth2_redirect_url or "",
+        ],
+        hsts=settings.is_production,
+    )
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(meta.router)
-    app.include_router(api)
+    # Included straight into the app (not through one /api/v1 router): every level of
+    # nesting is another match walk per request.
+    # The trading routes first: a request is matched against the routers in this order.
+    for module in (orders, positions, executions, accounts, datafeed, meta, auth, users, api_keys):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(ws.router, prefix=API_PREFIX)
     app.mount("/metrics", make_asgi_app())
     return app

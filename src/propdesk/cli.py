@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 
+from propdesk.auth.cli import users
 from propdesk.config import Settings
 from propdesk.logging import configure_logging
+from propdesk.marketdata.csv_import import BarBatch, Timeframe
+from propdesk.store.db import DatabaseNotMigratedError
 
 app = typer.Typer(help="propdesk: a self-hosted trading backend.", no_args_is_help=True)
+app.add_typer(users, name="users")
 
 
 def _settings() -> Settings:
@@ -76,6 +86,141 @@ def openapi(
 def render_openapi(fastapi_app: object) -> str:
     document = fastapi_app.openapi()  # type: ignore[attr-defined]
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+bars = typer.Typer(help="Stored bars.", no_args_is_help=True)
+app.add_typer(bars, name="bars")
+
+
+@bars.command("import")
+def import_bars(
+    file: Annotated[
+        Path,
+        typer.Argument(help="The CSV file.", exists=True, dir_okay=False, readable=True),
+    ],
+    symbol: Annotated[str, typer.Option(help="Catalogue symbol of the bars, e.g. ES.")],
+    timeframe: Annotated[
+        Timeframe, typer.Option(case_sensitive=False, help="The bar length of the rows.")
+    ] = Timeframe.minute,
+    tz: Annotated[
+        str, typer.Option("--tz", help="IANA zone of naive times; offsets in the data win.")
+    ] = "UTC",
+) -> None:
+    """Import OHLCV bars from a CSV file, all in one transaction (re-importing changes nothing).
+
+    Reads a header with a date-time column (or Date and Time) plus Open, High, Low, Close and
+    Volume in any case and order: TradingView, Yahoo Finance, MetaTrader, NinjaTrader/Kibot,
+    Binance and the like. Rows are stored as one-minute base bars: 1m rows at their minute,
+    1h rows as one bar at the hour's open, 1D rows as one bar at the start of their trading
+    day's session (a daily row must be stamped 00:00 in --tz), so that the daily resolution
+    serves each row back. Every row is checked first; when any is bad, the bad rows are listed
+    with their line numbers and nothing is imported.
+    """
+    from propdesk.marketdata.catalogue import Catalogue
+    from propdesk.marketdata.csv_import import CsvFormatError, RejectedRows, parse_file, time_zone
+
+    settings = _settings()
+    catalogue = Catalogue.load(settings.instruments_file)
+    if symbol not in catalogue:
+        known = ", ".join(sorted(catalogue))
+        raise typer.BadParameter(
+            f"unknown symbol {symbol!r}; known: {known}", param_hint="--symbol"
+        )
+    instrument = catalogue[symbol]
+    try:
+        zone = time_zone(tz)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--tz") from None
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with _progress(console) as progress:
+        reading = progress.add_task("parsing", total=file.stat().st_size)
+        try:
+            parsed = parse_file(
+                file,
+                session=instrument.session,
+                timeframe=timeframe,
+                tz=zone,
+                on_bytes=lambda count: progress.advance(reading, count),
+            )
+        except (CsvFormatError, OSError) as error:
+            progress.stop()
+            typer.echo(f"{file}: {error}; nothing was imported", err=True)
+            raise typer.Exit(1) from None
+        parsed_at = time.perf_counter()
+        if isinstance(parsed, RejectedRows):
+            progress.stop()
+            typer.echo(f"{file}: {parsed.total:,} bad rows; nothing was imported", err=True)
+            for row_error in parsed.errors:
+                typer.echo(f"  {row_error}", err=True)
+            if parsed.total > len(parsed.errors):
+                typer.echo(f"  … and {parsed.total - len(parsed.errors):,} more", err=True)
+            raise typer.Exit(1)
+        writing = progress.add_task("writing", total=len(parsed))
+        try:
+            asyncio.run(
+                _write_bars(
+                    settings.database_url,
+                    instrument.symbol,
+                    parsed.batches(),
+                    lambda count: progress.advance(writing, count),
+                )
+            )
+        except (DatabaseNotMigratedError, OSError, DBAPIError) as error:
+            progress.stop()
+            typer.echo(f"cannot write the bars: {error}; nothing was imported", err=True)
+            raise typer.Exit(1) from None
+    finished = time.perf_counter()
+    first, last = (_utc(int(parsed.bars.ts[i])) for i in (0, -1))
+    typer.echo(
+        f"imported {len(parsed):,} {timeframe.value} bars of {instrument.symbol} "
+        f"({first} … {last}) in {finished - started:.1f} s "
+        f"(parsing {parsed_at - started:.1f} s, writing {finished - parsed_at:.1f} s)"
+    )
+    typer.echo("columns: " + ", ".join(f"{k}={v}" for k, v in parsed.columns.items()))
+    for note in parsed.notes:
+        typer.echo(f"note: {note}")
+    if timeframe is not Timeframe.minute:
+        stored_at = "the hour's open" if timeframe is Timeframe.hour else "its session's open"
+        typer.echo(f"note: each {timeframe.value} row is stored as one 1-minute bar at {stored_at}")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+async def _write_bars(
+    url: str,
+    symbol: str,
+    batches: Iterator[BarBatch],
+    advance: Callable[[int], object],
+) -> None:
+    """Every batch in one transaction: a failure part-way rolls all of them back."""
+    from propdesk.store.db import open_database
+    from propdesk.store.repositories.bars import upsert_bar_columns
+
+    def advancing() -> Iterator[BarBatch]:
+        for batch in batches:
+            yield batch
+            advance(len(batch[0]))
+
+    database = await open_database(url)
+    try:
+        async with database.connect() as connection:
+            # rewrites_history: a running server's caches reload the rewritten series.
+            await upsert_bar_columns(connection, symbol, advancing(), rewrites_history=True)
+    finally:
+        await database.dispose()
+
+
+def _utc(ts: int) -> str:
+    return f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M} UTC"
 
 
 if __name__ == "__main__":  # pragma: no cover

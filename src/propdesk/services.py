@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
+from propdesk.accounts.owners import AccountOwners
+from propdesk.auth.cache import CredentialCache
+from propdesk.auth.passwords import PasswordHasher
+from propdesk.auth.ratelimit import RateLimiter
+from propdesk.auth.users import ensure_first_admin
 from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
+from propdesk.engine.engine import Engine
 from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.live import LiveState
 from propdesk.store.db import Database, open_database
+from propdesk.ws.hub import Hub
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +33,13 @@ class Services:
     feed: Feed
     live: LiveState
     bars: BarCache
+    hasher: PasswordHasher
+    limiter: RateLimiter
+    engine: Engine
+    hub: Hub
+    credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
+    """Credentials verified in the last few seconds (auth.cache)."""
+    account_owners: AccountOwners = field(default_factory=AccountOwners)
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -35,16 +49,28 @@ class Services:
         feed = Feed(settings, catalogue, database, bus)
         live = LiveState(bus, catalogue, database)
         bars = BarCache(database, catalogue)
-        services = cls(settings, database, catalogue, bus, feed, live, bars)
+        hasher = PasswordHasher.from_settings(settings)
+        limiter = RateLimiter.from_settings(settings)
+        engine = Engine(database, catalogue, bus, settings=settings.broker_settings())
+        hub = Hub.from_settings(settings, bus, catalogue, live, bars, reader=engine)
+        services = cls(
+            settings, database, catalogue, bus, feed, live, bars, hasher, limiter, engine, hub
+        )
+        services.credentials = CredentialCache(settings.auth_cache_seconds)
+        await ensure_first_admin(database, settings, hasher)
         # Consumers subscribe before the producer starts, so that no tick is missed.
+        await engine.start()
         await live.start()
         await feed.start()
         log.info("started", database=database.engine.dialect.name, feed=settings.feed.value)
         return services
 
     async def stop(self) -> None:
+        await self.hub.stop()
         await self.feed.stop()
+        await self.engine.stop()
         await self.live.stop()
         await self.bus.close()
+        await self.limiter.close()
         await self.database.dispose()
         log.info("stopped")

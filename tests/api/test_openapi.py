@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from propdesk.app import create_app
 from propdesk.cli import render_openapi
@@ -24,12 +24,19 @@ def test_committed_openapi_when_compared_then_matches_the_code() -> None:
 def test_every_route_when_listed_then_declares_a_response_model() -> None:
     app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
 
+    # `iter_route_contexts` flattens included routers (a plain `app.routes` loop sees none).
+    routes = [
+        context.original_route
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
     missing = [
         f"{sorted(route.methods)} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute) and route.response_model is None and route.status_code != 204
+        for route in routes
+        if route.response_model is None and route.status_code != 204
     ]
 
+    assert len(routes) > 10, "the route table was not walked"
     assert missing == []
 
 

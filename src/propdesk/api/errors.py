@@ -12,8 +12,22 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from propdesk.bus.base import BusTimeoutError, NoHandlerError
+from propdesk.errors import (
+    ConflictError,
+    NotAuthenticatedError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RejectedError,
+    ServiceError,
+    ServiceUnavailableError,
+)
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://propdesk.dev/problems/"
+RETRY_UNAVAILABLE = 1
+"""Seconds a client should wait before retrying a request the engine did not answer."""
 
 log = structlog.get_logger(__name__)
 
@@ -62,6 +76,11 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+def problem_type(status: int, code: str | None) -> str:
+    phrase = HTTPStatus(status).phrase
+    return PROBLEM_BASE + (code or phrase.lower().replace(" ", "-")).lower().replace("_", "-")
+
+
 def problem_response(
     status: int,
     detail: str | None,
@@ -75,7 +94,7 @@ def problem_response(
 ) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + (code or phrase.lower().replace(" ", "-")).lower().replace("_", "-"),
+        "type": problem_type(status, code),
         "title": title or phrase,
         "status": status,
         "detail": detail,
@@ -132,6 +151,68 @@ async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
     )
 
 
+SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
+    NotAuthenticatedError: 401,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    RejectedError: 422,
+    RateLimitedError: 429,
+    ServiceUnavailableError: 503,
+}
+
+
+def service_error_status(exc: ServiceError) -> int:
+    return next((code for kind, code in SERVICE_ERROR_STATUS.items() if isinstance(exc, kind)), 400)
+
+
+def problem_of(exc: ServiceError) -> Problem:
+    """The problem body of a service error, for answers that hold several (207)."""
+    status = service_error_status(exc)
+    return Problem.model_validate(
+        {
+            "type": problem_type(status, exc.code),
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": exc.message,
+            "code": exc.code,
+            **exc.extensions,
+        }
+    )
+
+
+async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+    status = service_error_status(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, NotAuthenticatedError):
+        headers["WWW-Authenticate"] = 'Bearer realm="propdesk"'
+    if isinstance(exc, RateLimitedError | ServiceUnavailableError):
+        headers["Retry-After"] = str(exc.retry_after)
+    return problem_response(
+        status,
+        exc.message,
+        request=request,
+        code=exc.code,
+        headers=headers or None,
+        **exc.extensions,
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The bus found no engine, or no answer in time: a dependency is down, never a 500.
+
+    Services translate these into ServiceUnavailableError; this catches any that escape.
+    """
+    log.warning("engine unavailable", path=request.url.path, error=str(exc))
+    return problem_response(
+        503,
+        "the trading engine did not answer; retry (with the same client_order_id)",
+        request=request,
+        code="ENGINE_UNAVAILABLE",
+        headers={"Retry-After": str(RETRY_UNAVAILABLE)},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path, exc_info=exc)
     return problem_response(500, "an internal error occurred; it has been logged", request=request)
@@ -141,6 +222,9 @@ HANDLERS: dict[type[Exception], Any] = {
     RequestValidationError: _validation,
     StarletteHTTPException: _http,
     ProblemError: _problem,
+    ServiceError: _service,
+    BusTimeoutError: _unavailable,
+    NoHandlerError: _unavailable,
     Exception: _unhandled,
 }
 

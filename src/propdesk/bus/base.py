@@ -64,3 +64,8 @@ class Topics:
     """The forming one-minute bar after every tick, and each bar as it closes (`BarEvent`)."""
     COMMANDS = "engine.commands"
     """Request/reply channel of trading commands; the reply is the engine's ack."""
+
+    @staticmethod
+    def account(account_id: str) -> str:
+        """The engine's events of one account (domain `Event`s), published after their commit."""
+        return f"engine.account.{account_id}"

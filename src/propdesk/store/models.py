@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, Integer, MetaData, String, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from propdesk.domain.accounts import AccountStatus, Role
+from propdesk.store.types import Exact, Money, UtcDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -52,3 +75,203 @@ class BarSeries(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+def _string_enum(enum: type[Role] | type[AccountStatus], length: int = 16) -> Enum:
+    """A VARCHAR holding the enum's values; the CHECK constraint is declared on the table."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class User(Base):
+    """A person or a bot's owner. Never deleted, only deactivated: accounts point at it."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'trader', 'viewer')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_string_enum(Role))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RefreshToken(Base):
+    """One refresh token, stored as the SHA-256 of its secret. Every token of one sign-in
+    shares a `family_id`; a used token presented again revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(String(32), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ApiKey(Base):
+    """A bot's credential: `pd_<prefix>_<secret>`, stored as the prefix and the secret's
+    SHA-256 (the secret is random, so a slow hash would add nothing)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Account(Base):
+    """A paper trading account. `balance` is the starting balance until the broker moves it;
+    `rule_set` holds the rule set's parameters (domain.accounts.RuleSet.to_json)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name"),
+        CheckConstraint("status IN ('active', 'locked')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    """Random, so that ids say nothing about other accounts; the domain sees `str(id)`."""
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(String(3))
+    starting_balance: Mapped[Decimal] = mapped_column(Money)
+    balance: Mapped[Decimal] = mapped_column(Money)
+    rule_set: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[AccountStatus] = mapped_column(_string_enum(AccountStatus))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccountPeriod(Base):
+    """One run of an account from a (re)start; a reset closes it with its ending balance."""
+
+    __tablename__ = "account_periods"
+    __table_args__ = (UniqueConstraint("account_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    starting_balance: Mapped[Decimal] = mapped_column(Money)
+    ending_balance: Mapped[Decimal | None] = mapped_column(Money)
+
+
+# --- trading state: written by the engine alone (one transaction per batch of commands/ticks)
+
+
+class OrderRow(Base):
+    """The latest value of one order (domain.orders.Order); rejected orders are kept too."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "client_order_id"),
+        Index("ix_orders_account_created", "account_id", "created_at"),
+        Index("ix_orders_open", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    client_order_id: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(16))
+    qty: Mapped[Decimal] = mapped_column(Exact)
+    time_in_force: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    order_class: Mapped[str] = mapped_column(String(16))
+    limit_price: Mapped[Decimal | None] = mapped_column(Exact)
+    stop_price: Mapped[Decimal | None] = mapped_column(Exact)
+    trail_price: Mapped[Decimal | None] = mapped_column(Exact)
+    trail_percent: Mapped[Decimal | None] = mapped_column(Exact)
+    water_mark: Mapped[Decimal | None] = mapped_column(Exact)
+    triggered: Mapped[bool] = mapped_column(Boolean)
+    filled_qty: Mapped[Decimal] = mapped_column(Exact)
+    filled_value: Mapped[Decimal] = mapped_column(Exact)
+    parent_id: Mapped[str | None] = mapped_column(String(36))
+    leg: Mapped[str | None] = mapped_column(String(16))
+    sibling_id: Mapped[str | None] = mapped_column(String(36))
+    reject_reason: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    canceled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ExecutionRow(Base):
+    """One fill (domain.orders.Fill); append-only."""
+
+    __tablename__ = "executions"
+    __table_args__ = (Index("ix_executions_account_ts", "account_id", "ts"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    qty: Mapped[Decimal] = mapped_column(Exact)
+    price: Mapped[Decimal] = mapped_column(Exact)
+    commission: Mapped[Decimal] = mapped_column(Exact)
+    liquidity: Mapped[str] = mapped_column(String(8))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PositionRow(Base):
+    """One account's position in one symbol (domain.positions.Position); flat ones stay,
+    carrying their realized P&L."""
+
+    __tablename__ = "positions"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[Decimal] = mapped_column(Exact)
+    cost: Mapped[Decimal] = mapped_column(Exact)
+    realized_pnl: Mapped[Decimal] = mapped_column(Exact)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LedgerRow(Base):
+    """What an account has realized and paid (domain.ledger.Ledger)."""
+
+    __tablename__ = "ledgers"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    starting_balance: Mapped[Decimal] = mapped_column(Exact)
+    trading_day: Mapped[date] = mapped_column(Date)
+    realized_pnl: Mapped[Decimal] = mapped_column(Exact)
+    commissions: Mapped[Decimal] = mapped_column(Exact)
+    realized_pnl_today: Mapped[Decimal] = mapped_column(Exact)
+    commissions_today: Mapped[Decimal] = mapped_column(Exact)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,269 @@
+"""The paper broker: the engine core's ticks per second with 10,000 working orders across 10
+symbols, and order placement end to end (authenticated HTTP POST → engine → commit → 201),
+each beside its ceiling measured in the same run.
+
+- Engine core: `Broker.on_tick` over a random walk of 100,000 ticks while 10,000 orders of
+  100 accounts work (limits on both sides, stops, some trailing stops); the ceiling is a
+  bare loop over the same ticks that only records the last quote per symbol.
+- Placement: the real app as a uvicorn subprocess on a temporary SQLite file, rate limits
+  off, a bearer token per request; the ceiling is a bare FastAPI endpoint in another
+  subprocess validating the same body with the same Pydantic model and answering 201. The
+  same lean load generator (bench.loadgen) drives both with the same concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import FastAPI
+
+from bench.harness import Result, percentile, server
+from bench.loadgen import run_load
+from propdesk.api.schemas.orders import OrderCreate
+from propdesk.domain.bars import Tick
+from propdesk.domain.broker import Broker
+from propdesk.domain.commands import SubmitOrder
+from propdesk.domain.orders import OrderSide, OrderType, TimeInForce, sequential_ids
+from propdesk.marketdata.catalogue import Catalogue
+
+SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "MYM", "RTY", "M2K", "CL", "GC")
+ACCOUNTS, ORDERS_PER_ACCOUNT = 100, 100
+TICKS = 100_000
+START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC).timestamp()  # a Tuesday: CME is open
+TRAILING_SHARE = 0.02
+CONNECTIONS = 32
+LOAD_SECONDS = 6.0
+ROUNDS = 3
+
+
+# --------------------------------------------------------------------------- engine core
+
+
+def _engine_setup(seed: int) -> tuple[Broker, list[Tick]]:
+    catalogue = Catalogue.load()
+    rng = random.Random(seed)
+    broker = Broker(catalogue, ids=sequential_ids())
+    prices: dict[str, Decimal] = {}
+    for symbol in SYMBOLS:
+        instrument = catalogue[symbol]
+        price = Decimal(str(instrument.reference_price))
+        prices[symbol] = price
+        broker.on_tick(Tick(symbol, START, price, price, price + instrument.tick_size, Decimal(1)))
+    now = START + 1
+    for a in range(ACCOUNTS):
+        account_id = f"acct-{a}"
+        broker.open_account(account_id, Decimal(10**12), now)
+        for _ in range(ORDERS_PER_ACCOUNT):
+            symbol = rng.choice(SYMBOLS)
+            tick_size = catalogue[symbol].tick_size
+            offset = tick_size * rng.randint(5, 400)
+            kind = rng.random()
+            side = rng.choice((OrderSide.buy, OrderSide.sell))
+            below = prices[symbol] - offset
+            above = prices[symbol] + offset
+            if kind < TRAILING_SHARE:
+                command = SubmitOrder(
+                    account_id, symbol, side, Decimal(1), OrderType.trailing_stop,
+                    TimeInForce.gtc, trail_price=offset,
+                )  # fmt: skip
+            elif kind < 0.15:
+                stop = above if side is OrderSide.buy else below
+                command = SubmitOrder(
+                    account_id, symbol, side, Decimal(1), OrderType.stop, TimeInForce.gtc,
+                    stop_price=stop,
+                )  # fmt: skip
+            else:
+                limit = below if side is OrderSide.buy else above
+                command = SubmitOrder(
+                    account_id, symbol, side, Decimal(1), OrderType.limit, TimeInForce.gtc,
+                    limit_price=limit,
+                )  # fmt: skip
+            broker.apply(command, now)
+    working = sum(len(broker.orders(f"acct-{a}", open_only=True)) for a in range(ACCOUNTS))
+    if working < ACCOUNTS * ORDERS_PER_ACCOUNT * 0.99:
+        raise RuntimeError(f"only {working} orders are working")
+    ticks = []
+    ts = START + 2
+    for i in range(TICKS):
+        symbol = SYMBOLS[i % len(SYMBOLS)]
+        tick_size = catalogue[symbol].tick_size
+        prices[symbol] += tick_size * rng.choice((-1, 0, 1))
+        last = prices[symbol]
+        ts += 0.001
+        ticks.append(Tick(symbol, ts, last, last, last + tick_size, Decimal(rng.randint(1, 20))))
+    return broker, ticks
+
+
+def _engine_results() -> list[Result]:
+    ours_rates, bare_rates, fills = [], [], 0
+    for round_ in range(ROUNDS):
+        broker, ticks = _engine_setup(seed=round_)
+        began = time.perf_counter()
+        events = 0
+        for tick in ticks:
+            events += len(broker.on_tick(tick))
+        ours_rates.append(len(ticks) / (time.perf_counter() - began))
+        fills = events
+        last: dict[str, Tick] = {}
+        began = time.perf_counter()
+        for tick in ticks:
+            last[tick.symbol] = tick
+        bare_rates.append(len(ticks) / (time.perf_counter() - began))
+    ours, bare = statistics.median(ours_rates), statistics.median(bare_rates)
+    return [
+        Result(
+            "engine core: ticks/s with 10,000 working orders, 10 symbols",
+            "ticks/s",
+            ours,
+            "bare loop over the same ticks",
+            bare,
+            target="≥ 100,000 ticks/s",
+            met=ours >= 100_000,
+            extra={"events_last_round": fills, "trailing_share": TRAILING_SHARE},
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- placement
+
+
+def make_bare_app() -> FastAPI:
+    """The ceiling: the same body validated by the same model, answered 201 (uvicorn factory)."""
+    app = FastAPI()
+
+    @app.post("/orders", status_code=201, response_model=OrderCreate)
+    async def place(body: OrderCreate) -> OrderCreate:
+        return body
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _order_body(n: int) -> bytes:
+    return orjson.dumps(
+        {
+            "symbol": "BTCUSD",
+            "side": "buy",
+            "type": "limit",
+            "qty": 0.0001,
+            "limit_price": 1.0,
+            "time_in_force": "gtc",
+            "client_order_id": f"bench-{n}",
+        }
+    )
+
+
+def _sign_up(url: str) -> tuple[str, str]:
+    with httpx.Client(base_url=url, timeout=30) as http:
+        credentials = {"username": "bencher", "password": "bench-password-123"}
+        http.post("/api/v1/auth/register", json=credentials).raise_for_status()
+        token = http.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        account = http.post(
+            "/api/v1/accounts",
+            json={
+                "name": "bench",
+                "starting_balance": 10_000_000,
+                "rule_set": {
+                    "name": "custom",
+                    "daily_loss_limit": 10**6,
+                    "max_loss": 10**6,
+                    "max_contracts": 10_000,
+                },
+            },
+            headers=headers,
+        )
+        account.raise_for_status()
+        return token, account.json()["id"]
+
+
+def _load(url: str, path: str, headers: dict[str, str], offset: int) -> Any:
+    return asyncio.run(
+        run_load(
+            url,
+            path,
+            lambda n: _order_body(offset + n),
+            headers=headers,
+            connections=CONNECTIONS,
+            seconds=LOAD_SECONDS,
+        )
+    )
+
+
+def _placement_results() -> list[Result]:
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="propdesk-bench-") as tmp:
+        app_env = {
+            "PROPDESK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
+            "PROPDESK_FEED": "none",
+            "PROPDESK_BACKFILL_DAYS": "0",
+            "PROPDESK_LOG_LEVEL": "WARNING",
+            "PROPDESK_RATE_LIMITS_ENABLED": "false",
+            "PROPDESK_ADMIN_PASSWORD": "bench-admin-password",
+            "PROPDESK_PASSWORD_HASH_TIME_COST": "1",
+            "PROPDESK_PASSWORD_HASH_MEMORY_KIB": "8",
+            "PROPDESK_PASSWORD_HASH_PARALLELISM": "1",
+        }
+        bare_env = {"PYTHONPATH": str(root)}
+        with (
+            server("propdesk.app:create_app", "/api/v1/health", app_env, tmp) as app,
+            server("bench.bench_orders:make_bare_app", "/health", bare_env, tmp) as bare,
+        ):
+            token, account_id = _sign_up(app)
+            headers = {"Authorization": f"Bearer {token}"}
+            path = f"/api/v1/accounts/{account_id}/orders"
+            ours, ceiling = [], []
+            for round_ in range(ROUNDS):
+                ours.append(_load(app, path, headers, offset=round_ * 10**7))
+                ceiling.append(_load(bare, "/orders", {}, offset=0))
+    for run in (*ours, *ceiling):
+        if set(run.statuses) != {201}:
+            raise RuntimeError(f"unexpected statuses {run.statuses}")
+    best = sorted(ours, key=lambda r: r.throughput)[len(ours) // 2]
+    bare = sorted(ceiling, key=lambda r: r.throughput)[len(ceiling) // 2]
+    ratio_target = 0.35
+    return [
+        Result(
+            "order placement: authenticated POST → engine → commit → 201",
+            "orders/s",
+            best.throughput,
+            "bare FastAPI POST validating the same body",
+            bare.throughput,
+            target="≥ 35% of the ceiling",
+            met=best.throughput >= ratio_target * bare.throughput,
+            extra={"connections": CONNECTIONS, "seconds": LOAD_SECONDS},
+        ),
+        Result(
+            "order placement p50 latency",
+            "ms",
+            percentile(best.latencies, 50) * 1000,
+            "bare POST p50",
+            percentile(bare.latencies, 50) * 1000,
+            higher_is_better=False,
+        ),
+        Result(
+            "order placement p99 latency",
+            "ms",
+            percentile(best.latencies, 99) * 1000,
+            "bare POST p99",
+            percentile(bare.latencies, 99) * 1000,
+            higher_is_better=False,
+        ),
+    ]
+
+
+def run() -> list[Result]:
+    return _engine_results() + _placement_results()

@@ -1,0 +1,1 @@
+"""Paper accounts: opening, renaming, resetting, under a prop-firm rule set."""

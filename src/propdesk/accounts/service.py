@@ -1,0 +1,108 @@
+"""Paper accounts as their owners manage them. Ownership is checked before these are called
+(api.deps.OwnedAccount); here are the multi-step changes and their invariants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from propdesk.domain.accounts import AccountStatus, RuleSet
+from propdesk.errors import ConflictError, NotFoundError
+from propdesk.store.models import Account, AccountPeriod
+from propdesk.store.repositories import accounts as account_rows
+
+log = structlog.get_logger(__name__)
+
+
+async def open_account(
+    session: AsyncSession,
+    *,
+    owner_id: int,
+    name: str,
+    currency: str,
+    starting_balance: Decimal,
+    rule_set: RuleSet,
+    now: datetime,
+) -> Account:
+    if await account_rows.name_taken(session, owner_id, name):
+        raise ConflictError(
+            f"you already have an account named {name!r}", code="ACCOUNT_NAME_TAKEN"
+        )
+    account = await account_rows.add(
+        session,
+        owner_id=owner_id,
+        name=name,
+        currency=currency,
+        starting_balance=starting_balance,
+        rule_set=rule_set.to_json(),
+        now=now,
+    )
+    await account_rows.add_period(
+        session, account_id=account.id, number=1, starting_balance=starting_balance, now=now
+    )
+    log.info(
+        "account opened", account_id=str(account.id), owner_id=owner_id, rule_set=rule_set.name
+    )
+    return account
+
+
+async def get_account(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    """Any account by id: callers check ownership (api.deps.OwnedAccount is the one place)."""
+    account = await account_rows.get(session, account_id)
+    if account is None:
+        raise NotFoundError(f"no account {account_id}")
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession, *, owner_id: int | None, limit: int, offset: int
+) -> Sequence[Account]:
+    return await account_rows.list_accounts(session, owner_id=owner_id, limit=limit, offset=offset)
+
+
+async def rename_account(
+    session: AsyncSession, account: Account, name: str, now: datetime
+) -> Account:
+    if name != account.name:
+        if await account_rows.name_taken(session, account.owner_id, name, except_id=account.id):
+            raise ConflictError(
+                f"you already have an account named {name!r}", code="ACCOUNT_NAME_TAKEN"
+            )
+        account.name = name
+        account.updated_at = now
+    return account
+
+
+async def reset_account(session: AsyncSession, account: Account, now: datetime) -> Account:
+    """Back to the starting balance and active: the current period is closed with its ending
+    balance and a new one starts. API keys and the rule set are untouched."""
+    ending_balance = account.balance
+    account.balance = account.starting_balance
+    account.status = AccountStatus.active
+    account.updated_at = now
+    # Write the account first: its row lock (PostgreSQL) or the write lock (SQLite) orders
+    # two concurrent resets, so that each sees the other's period.
+    await session.flush()
+    current = await account_rows.current_period(session, account.id)
+    if current is not None:
+        current.ended_at = now
+        current.ending_balance = ending_balance
+    number = await account_rows.last_period_number(session, account.id) + 1
+    await account_rows.add_period(
+        session,
+        account_id=account.id,
+        number=number,
+        starting_balance=account.starting_balance,
+        now=now,
+    )
+    log.info("account reset", account_id=str(account.id), period=number)
+    return account
+
+
+async def list_periods(session: AsyncSession, account: Account) -> Sequence[AccountPeriod]:
+    return await account_rows.list_periods(session, account.id)

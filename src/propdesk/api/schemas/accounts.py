@@ -1,0 +1,254 @@
+"""Paper accounts and the prop-firm rule sets they are opened under."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+)
+
+from propdesk.domain.accounts import (
+    CUSTOM,
+    PRESETS,
+    AccountStatus,
+    DrawdownMode,
+    Preset,
+    RuleSet,
+)
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import ZERO
+from propdesk.store.models import Account
+
+MoneyIn = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False, examples=[50000]),
+]
+"""A positive amount in cents at most, below a trillion."""
+MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+"""Money leaves as a JSON number (the API's convention); it is a Decimal everywhere inside."""
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    Field(description="ISO 4217 code.", examples=["USD"]),
+]
+AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PresetName = Literal["topstep-50k", "topstep-100k", "topstep-150k"]
+
+
+class PresetRuleSetCreate(BaseModel):
+    """A preset: its parameters, starting balance and currency are the firm's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PresetName
+
+
+class CustomRuleSetCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["custom"]
+    daily_loss_limit: MoneyIn
+    max_loss: MoneyIn
+    drawdown: DrawdownMode = DrawdownMode.end_of_day
+    locks_at_starting_balance: bool = True
+    max_contracts: int = Field(ge=1, le=10_000)
+
+    def to_domain(self) -> RuleSet:
+        return RuleSet(
+            name=CUSTOM,
+            daily_loss_limit=self.daily_loss_limit,
+            max_loss=self.max_loss,
+            drawdown=self.drawdown,
+            locks_at_starting_balance=self.locks_at_starting_balance,
+            max_contracts=self.max_contracts,
+        )
+
+
+RuleSetCreate = Annotated[PresetRuleSetCreate | CustomRuleSetCreate, Field(discriminator="name")]
+
+
+class AccountCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AccountName
+    rule_set: RuleSetCreate
+    starting_balance: MoneyIn | None = Field(
+        default=None,
+        validate_default=True,  # so that `custom` without one is refused, naming the field
+        description="Required for `custom`; a preset's when omitted.",
+    )
+    currency: Currency | None = Field(default=None, description="`USD` when omitted.")
+
+    # Field validators (not a model validator) so that a refusal names its field; `rule_set`
+    # is declared first, so it is validated first and visible here.
+    @field_validator("starting_balance")
+    @classmethod
+    def _balance_fits_rule_set(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        rule_set = info.data.get("rule_set")
+        if isinstance(rule_set, PresetRuleSetCreate):
+            preset = PRESETS[rule_set.name]
+            if value is not None and value != preset.starting_balance:
+                raise ValueError(
+                    f"{preset.name} starts at {preset.starting_balance}: omit starting_balance "
+                    "or choose the custom rule set"
+                )
+        elif isinstance(rule_set, CustomRuleSetCreate):
+            if value is None:
+                raise ValueError("required with the custom rule set")
+            if rule_set.max_loss >= value:
+                raise ValueError("must be more than the rule set's max_loss")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_fits_rule_set(cls, value: str | None, info: ValidationInfo) -> str | None:
+        rule_set = info.data.get("rule_set")
+        if isinstance(rule_set, PresetRuleSetCreate) and value is not None:
+            preset = PRESETS[rule_set.name]
+            if value != preset.currency:
+                raise ValueError(f"{preset.name} is in {preset.currency}")
+        return value
+
+    def resolve(self) -> tuple[Decimal, str, RuleSet]:
+        """(starting balance, currency, rule set) with a preset's values filled in."""
+        if isinstance(self.rule_set, PresetRuleSetCreate):
+            preset = PRESETS[self.rule_set.name]
+            return preset.starting_balance, preset.currency, preset.rule_set
+        if self.starting_balance is None:  # pragma: no cover - the validator refuses it
+            raise ValueError("starting_balance is required with the custom rule set")
+        return self.starting_balance, self.currency or "USD", self.rule_set.to_domain()
+
+
+class AccountUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AccountName | None = None
+
+
+class RuleSetRead(BaseModel):
+    name: str = Field(examples=["topstep-50k"])
+    daily_loss_limit: MoneyOut
+    max_loss: MoneyOut = Field(description="The maximum loss, trailing per `drawdown`.")
+    drawdown: DrawdownMode
+    locks_at_starting_balance: bool = Field(
+        description="The trailing floor stops rising once it reaches the starting balance."
+    )
+    max_contracts: int
+
+
+class AccountRead(BaseModel):
+    """The account and its money as the broker values it now (at the current quotes)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    owner_id: int
+    name: str
+    currency: str
+    starting_balance: MoneyOut
+    balance: MoneyOut = Field(
+        description="Cash: starting balance + realized P&L - commissions (the broker moves it)."
+    )
+    equity: MoneyOut = Field(description="Balance + unrealized P&L.")
+    realized_pnl: MoneyOut
+    unrealized_pnl: MoneyOut = Field(description="Of the open positions, at the current marks.")
+    realized_pnl_today: MoneyOut = Field(description="Since the trading day began (17:00 Chicago).")
+    pnl_today: MoneyOut = Field(
+        description="Realized today - commissions today + unrealized (no daily settlement)."
+    )
+    commissions: MoneyOut
+    commissions_today: MoneyOut
+    margin_used: MoneyOut = Field(
+        description="Margin the positions and working orders tie up (worst case per side)."
+    )
+    buying_power: MoneyOut = Field(description="Equity not tied up as margin.")
+    rule_set: RuleSetRead
+    status: AccountStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def can_trade(self) -> bool:
+        return self.status is AccountStatus.active
+
+    @classmethod
+    def of(cls, account: Account, snapshot: AccountSnapshot | None) -> AccountRead:
+        """`snapshot`: the broker's valuation; None until the account first trades (then the
+        balance is all there is)."""
+        if snapshot is None:
+            balance = equity = buying_power = account.balance
+            realized = unrealized = realized_today = pnl_today = commissions = ZERO
+            commissions_today = margin_used = ZERO
+        else:
+            balance, equity, buying_power = (
+                snapshot.balance,
+                snapshot.equity,
+                snapshot.buying_power,
+            )
+            ledger = snapshot.ledger
+            realized, unrealized = snapshot.realized_pnl, snapshot.unrealized_pnl
+            realized_today, pnl_today = ledger.realized_pnl_today, snapshot.pnl_today
+            commissions, commissions_today = snapshot.commissions, ledger.commissions_today
+            margin_used = snapshot.margin_used
+        return cls(
+            id=account.id,
+            owner_id=account.owner_id,
+            name=account.name,
+            currency=account.currency,
+            starting_balance=account.starting_balance,
+            balance=balance,
+            equity=equity,
+            realized_pnl=realized,
+            unrealized_pnl=unrealized,
+            realized_pnl_today=realized_today,
+            pnl_today=pnl_today,
+            commissions=commissions,
+            commissions_today=commissions_today,
+            margin_used=margin_used,
+            buying_power=buying_power,
+            rule_set=RuleSetRead.model_validate(account.rule_set),
+            status=account.status,
+            created_at=account.created_at,
+            updated_at=account.updated_at,
+        )
+
+
+class AccountPeriodRead(BaseModel):
+    """One run of the account: from opening or a reset to the next reset (open: `ended_at`
+    is null)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    started_at: datetime
+    ended_at: datetime | None
+    starting_balance: MoneyOut
+    ending_balance: MoneyOut | None
+
+
+class PresetRead(BaseModel):
+    name: str
+    starting_balance: MoneyOut
+    currency: str
+    rule_set: RuleSetRead
+
+    @classmethod
+    def from_preset(cls, preset: Preset) -> PresetRead:
+        return cls(
+            name=preset.name,
+            starting_balance=preset.starting_balance,
+            currency=preset.currency,
+            rule_set=RuleSetRead.model_validate(preset.rule_set.to_json()),
+        )

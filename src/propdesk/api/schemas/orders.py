@@ -1,0 +1,253 @@
+"""Orders as traders submit and change them, and as the broker answers (Alpaca's names)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from propdesk.api.schemas.numbers import Number, Percent, Price, Quantity
+from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
+from propdesk.domain.orders import (
+    LegRole,
+    Order,
+    OrderClass,
+    OrderId,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
+from propdesk.trading.service import OrderView
+
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+"""No control characters: ids and symbols are stored and echoed as they come."""
+
+Symbol = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=PRINTABLE),
+    Field(description="A catalogue symbol (case is ignored).", examples=["MNQ"]),
+]
+ClientOrderId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=PRINTABLE),
+    Field(
+        description="Unique per account. A retry with the same id and the same body returns "
+        "the original order (200); with another body it is a 409. Generated when absent.",
+        examples=["scalp-0001"],
+    ),
+]
+
+
+class TakeProfitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit_price: Price
+
+
+class StopLossCreate(BaseModel):
+    """A stop (`stop_price`), a stop-limit (plus `limit_price`) or a trailing stop (a trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stop_price: Price | None = None
+    limit_price: Price | None = None
+    trail_price: Price | None = None
+    trail_percent: Percent | None = None
+
+
+class OrderCreate(BaseModel):
+    """Prices and quantities are JSON numbers, read exactly (never through a float).
+
+    Whether they fit the instrument (tick size, lot step), the order type and the market is
+    the broker's decision: a refusal is recorded as a rejected order and answered 422 with
+    the reason as `code` and the order's id as `order_id`.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"symbol": "MNQ", "side": "buy", "type": "market", "qty": 2},
+                {
+                    "symbol": "MNQ",
+                    "side": "buy",
+                    "type": "limit",
+                    "qty": 1,
+                    "limit_price": 21000.25,
+                    "time_in_force": "gtc",
+                    "order_class": "bracket",
+                    "take_profit": {"limit_price": 21050},
+                    "stop_loss": {"stop_price": 20980},
+                },
+            ]
+        },
+    )
+
+    symbol: Symbol
+    side: OrderSide
+    type: OrderType
+    qty: Quantity
+    limit_price: Price | None = Field(default=None, description="Limit and stop-limit orders.")
+    stop_price: Price | None = Field(default=None, description="Stop and stop-limit orders.")
+    trail_price: Price | None = Field(
+        default=None, description="Trailing stops: the trail as a price distance."
+    )
+    trail_percent: Percent | None = Field(
+        default=None, description="Trailing stops: the trail as a percentage of the price."
+    )
+    time_in_force: TimeInForce = TimeInForce.day
+    client_order_id: ClientOrderId | None = None
+    order_class: OrderClass = Field(
+        default=OrderClass.simple,
+        description="`bracket`: the entry with `take_profit` and `stop_loss` legs, held until "
+        "it fills. `oco`: two exit orders (a limit order whose legs are `take_profit` and "
+        "`stop_loss`); a fill of one cancels the other.",
+    )
+    take_profit: TakeProfitCreate | None = None
+    stop_loss: StopLossCreate | None = None
+
+    def to_command(self, account_id: str) -> SubmitOrder:
+        tp, sl = self.take_profit, self.stop_loss
+        return SubmitOrder(
+            account_id=account_id,
+            symbol=self.symbol,
+            side=self.side,
+            qty=self.qty,
+            type=self.type,
+            time_in_force=self.time_in_force,
+            limit_price=self.limit_price,
+            stop_price=self.stop_price,
+            trail_price=self.trail_price,
+            trail_percent=self.trail_percent,
+            client_order_id=self.client_order_id,
+            order_class=self.order_class,
+            take_profit=None if tp is None else TakeProfit(tp.limit_price),
+            stop_loss=None
+            if sl is None
+            else StopLoss(sl.stop_price, sl.limit_price, sl.trail_price, sl.trail_percent),
+        )
+
+
+class OrderUpdate(BaseModel):
+    """What to change in an open order; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    qty: Quantity | None = None
+    limit_price: Price | None = None
+    stop_price: Price | None = None
+    trail_price: Price | None = None
+    trail_percent: Percent | None = None
+    time_in_force: TimeInForce | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not any(v is not None for v in data.values()):
+            raise ValueError("name at least one field to change")
+        return data
+
+    def to_command(self, account_id: str, order_id: str) -> ModifyOrder:
+        return ModifyOrder(
+            account_id=account_id,
+            order_id=OrderId(order_id),
+            qty=self.qty,
+            limit_price=self.limit_price,
+            stop_price=self.stop_price,
+            trail_price=self.trail_price,
+            trail_percent=self.trail_percent,
+            time_in_force=self.time_in_force,
+        )
+
+
+def _at(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+class OrderRead(BaseModel):
+    id: str
+    client_order_id: str
+    account_id: uuid.UUID
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    qty: Number
+    filled_qty: Number
+    filled_avg_price: Number | None
+    limit_price: Number | None
+    stop_price: Number | None = Field(
+        description="Trailing stops: the stop their water mark implies now."
+    )
+    trail_price: Number | None
+    trail_percent: Number | None
+    hwm: Number | None = Field(
+        description="Trailing stops: the high (sells) or low (buys) water mark of the price."
+    )
+    time_in_force: TimeInForce
+    order_class: OrderClass
+    status: OrderStatus
+    reject_reason: str | None = Field(description="Why the broker rejected it (`rejected`).")
+    legs: list[OrderRead] | None = Field(
+        description="A bracket entry's legs, take profit first (null when not nested)."
+    )
+    leg: LegRole | None = Field(description="Which exit a bracket or OCO leg is.")
+    parent_id: str | None = Field(description="A bracket leg's entry.")
+    sibling_id: str | None = Field(description="The other leg of a bracket or OCO pair.")
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime
+    filled_at: datetime | None = Field(description="The last fill.")
+    canceled_at: datetime | None
+    expired_at: datetime | None
+    expires_at: datetime | None = Field(description="Day orders: the close of their session.")
+
+    @classmethod
+    def of(cls, order: Order, legs: Sequence[Order] | None = None) -> OrderRead:
+        created = datetime.fromtimestamp(order.created_at, UTC)
+        return cls(
+            id=order.id,
+            client_order_id=order.client_order_id,
+            account_id=uuid.UUID(order.account_id),
+            symbol=order.symbol,
+            side=order.side,
+            type=order.type,
+            qty=order.qty,
+            filled_qty=order.filled_qty,
+            filled_avg_price=order.filled_avg_price,
+            limit_price=order.limit_price,
+            stop_price=order.stop_price,
+            trail_price=order.trail_price,
+            trail_percent=order.trail_percent,
+            hwm=order.water_mark,
+            time_in_force=order.time_in_force,
+            order_class=order.order_class,
+            status=order.status,
+            reject_reason=order.reject_reason,
+            legs=None if legs is None else [cls.of(leg) for leg in legs],
+            leg=order.leg,
+            parent_id=order.parent_id,
+            sibling_id=order.sibling_id,
+            created_at=created,
+            updated_at=datetime.fromtimestamp(order.updated_at, UTC),
+            submitted_at=created,
+            filled_at=_at(order.filled_at),
+            canceled_at=_at(order.canceled_at),
+            expired_at=_at(order.expired_at),
+            expires_at=_at(order.expires_at),
+        )
+
+    @classmethod
+    def of_view(cls, view: OrderView) -> OrderRead:
+        return cls.of(view.order, view.legs)
+
+
+class CanceledOrderRead(BaseModel):
+    """One result of canceling all orders, as Alpaca answers it."""
+
+    id: str
+    status: int = Field(description="200: canceled.", examples=[200])
+    body: OrderRead

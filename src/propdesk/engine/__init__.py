@@ -1,0 +1,1 @@
+"""The engine: the single writer of trading state (see engine.py)."""

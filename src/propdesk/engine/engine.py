@@ -1,0 +1,305 @@
+"""The engine: the single writer of trading state.
+
+One task owns the broker (the pure domain core). It takes commands from the bus's request
+channel and ticks from the feed, applies them in batches, writes what changed in ONE
+transaction, and only then acknowledges the commands and publishes the events. A command is
+therefore acknowledged exactly when it is durable, and a crash before the commit loses
+nothing that anybody was told about.
+
+If a commit fails, the batch's commands get an error (nothing was acknowledged) and the
+broker is rebuilt from the store, so memory never runs ahead of what is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from propdesk.bus.base import Topics
+from propdesk.bus.memory import MemoryBus, MemoryRequest, MemorySubscription
+from propdesk.domain.bars import Tick
+from propdesk.domain.broker import Broker, BrokerSettings
+from propdesk.domain.commands import Command, SubmitOrder
+from propdesk.domain.events import CommandRejected, Event, OrderAccepted, OrderRejected
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import Order, uuid_ids
+from propdesk.domain.positions import Position
+from propdesk.marketdata.catalogue import Catalogue
+from propdesk.store.db import Database
+from propdesk.store.repositories import trading as store
+
+log = structlog.get_logger(__name__)
+
+MAX_BATCH = 512
+"""Commands (and as many ticks) taken into one transaction."""
+IDLE_WAKEUP = 1.0
+"""Seconds between expiry checks when neither commands nor ticks arrive."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResetAccount:
+    """Back to the starting balance: orders canceled, positions gone (engine-level command)."""
+
+    account_id: str
+    starting_balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount:
+    """Start trading a new account now (its ledger, its first `account` event), rather than
+    with its first order: so that its snapshot and figures exist from the start."""
+
+    account_id: str
+
+
+EngineCommand = Command | ResetAccount | OpenAccount
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """The engine's reply, sent after the commit.
+
+    `order` is the order a submission is about: the new one (accepted or rejected), or for
+    a retry (`replayed`) the original. `legs` are its bracket legs.
+    """
+
+    events: tuple[Event, ...]
+    order: Order | None = None
+    legs: tuple[Order, ...] = ()
+    replayed: bool = False
+    rejected: str | None = None
+    """Why a command was refused without recording an order (modify, cancel, close, a
+    client order id reused with other parameters)."""
+
+
+class EngineUnavailableError(RuntimeError):
+    """The command could not be made durable (the store failed); it was not applied."""
+
+
+@dataclass
+class EngineStats:
+    batches: int = 0
+    commands: int = 0
+    ticks: int = 0
+    events: int = 0
+    commit_failures: int = 0
+    last_commit_ms: float = 0.0
+    restored_orders: int = 0
+    restored_accounts: int = 0
+
+
+@dataclass
+class Engine:
+    database: Database
+    catalogue: Catalogue
+    bus: MemoryBus
+    settings: BrokerSettings = field(default_factory=BrokerSettings)
+    clock: Callable[[], float] = time.time
+    stats: EngineStats = field(default_factory=EngineStats)
+
+    _broker: Broker | None = field(default=None, init=False, repr=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _commands: asyncio.Queue[MemoryRequest] | None = field(default=None, init=False, repr=False)
+    _ticks: MemorySubscription | None = field(default=None, init=False, repr=False)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        await self._restore()
+        # Subscribe before the feed starts and serve before any gateway can send.
+        self._ticks = self.bus.subscribe(Topics.TICKS, maxsize=100_000)
+        self._commands = self.bus.channel(Topics.COMMANDS)
+        self._task = asyncio.create_task(self._run(self._commands, self._ticks), name="engine")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._commands is not None:
+            self.bus.release(Topics.COMMANDS)
+            self._commands = None
+        if self._ticks is not None:
+            self._ticks.close()
+            self._ticks = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _restore(self) -> None:
+        async with self.database.session() as session:
+            state = await store.load_state(session)
+        self._broker = Broker.restore(state, self.catalogue, ids=uuid_ids(), settings=self.settings)
+        self.stats.restored_orders = sum(1 for o in state.orders if o.is_open)
+        self.stats.restored_accounts = len(state.ledgers)
+        log.info(
+            "engine restored",
+            accounts=len(state.ledgers),
+            open_orders=self.stats.restored_orders,
+            positions=sum(1 for p in state.positions if p.qty),
+        )
+
+    # ------------------------------------------------------------------ in-process reads
+
+    @property
+    def broker(self) -> Broker:
+        if self._broker is None:
+            raise RuntimeError("the engine has not started")
+        return self._broker
+
+    def open_orders(self, account_id: str) -> list[Order]:
+        return self.broker.orders(account_id, open_only=True)
+
+    def positions(self, account_id: str) -> list[Position]:
+        return self.broker.positions(account_id)
+
+    def position(self, account_id: str, symbol: str) -> Position | None:
+        return self.broker.position(account_id, symbol)
+
+    def account(self, account_id: str) -> AccountSnapshot | None:
+        return self.broker.account(account_id)
+
+    async def send(self, command: EngineCommand, *, deadline: float = 10.0) -> Ack:
+        """Apply a command and wait until it is durable (gateways call this)."""
+        ack: Ack = await self.bus.request(Topics.COMMANDS, command, deadline=deadline)
+        return ack
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self, commands: asyncio.Queue[MemoryRequest], ticks: MemorySubscription) -> None:
+        next_command: asyncio.Future[MemoryRequest] | None = None
+        next_tick: asyncio.Future[Tick] | None = None
+        try:
+            while True:
+                requests: list[MemoryRequest] = []
+                batch_ticks: list[Tick] = []
+                if commands.empty() and ticks.pending() == 0:
+                    if next_command is None:
+                        next_command = asyncio.ensure_future(commands.get())
+                    if next_tick is None:
+                        next_tick = asyncio.ensure_future(ticks.get())
+                    waiters: list[asyncio.Future[Any]] = [next_command, next_tick]
+                    await asyncio.wait(
+                        waiters, timeout=IDLE_WAKEUP, return_when=asyncio.FIRST_COMPLETED
+                    )
+                # A waiter left over from an idle moment may hold a message: take it first.
+                if next_tick is not None and next_tick.done():
+                    batch_ticks.append(next_tick.result())
+                    next_tick = None
+                if next_command is not None and next_command.done():
+                    requests.append(next_command.result())
+                    next_command = None
+                while len(batch_ticks) < MAX_BATCH and ticks.pending():
+                    batch_ticks.append(ticks.get_nowait())
+                while len(requests) < MAX_BATCH and not commands.empty():
+                    requests.append(commands.get_nowait())
+                await self._process(requests, batch_ticks)
+        finally:
+            for waiter in (next_command, next_tick):
+                if waiter is not None:
+                    waiter.cancel()
+
+    async def _process(self, requests: list[MemoryRequest], ticks: list[Tick]) -> None:
+        broker = self.broker
+        events: list[Event] = []
+        for tick in ticks:
+            if tick.ts != round(tick.ts, 6):
+                tick = replace(tick, ts=round(tick.ts, 6))
+            events.extend(broker.on_tick(tick))
+        # Microseconds: what the store keeps, so a restored broker equals the running one.
+        now = round(self.clock(), 6)
+        if requests:
+            await self._open_accounts(requests, now, events)
+        replies: list[tuple[MemoryRequest, Ack | BaseException]] = []
+        for request in requests:
+            try:
+                replies.append((request, self._apply(request.message, now, events)))
+            except Exception as exc:  # a bug in one command must not stop the engine
+                log.exception("command failed", command=repr(request.message))
+                replies.append((request, exc))
+        events.extend(broker.advance(now))
+
+        changes = store.Changes.of(events)
+        if changes:
+            started = time.perf_counter()
+            try:
+                async with self.database.session() as session:
+                    await store.save(session, changes)
+            except Exception:
+                self.stats.commit_failures += 1
+                log.exception("commit failed: rebuilding the broker from the store")
+                for request, _ in replies:
+                    request.fail(EngineUnavailableError("the order store is unavailable"))
+                await self._restore()
+                return
+            self.stats.last_commit_ms = (time.perf_counter() - started) * 1000
+        self.stats.batches += 1
+        self.stats.commands += len(requests)
+        self.stats.ticks += len(ticks)
+        self.stats.events += len(events)
+        # Durable: now tell the callers, then everybody else.
+        for request, reply in replies:
+            if isinstance(reply, BaseException):
+                request.fail(reply)
+            else:
+                request.reply(reply)
+        for event in events:
+            self.bus.publish_nowait(Topics.account(event.account_id), event)
+
+    async def _open_accounts(
+        self, requests: list[MemoryRequest], now: float, events: list[Event]
+    ) -> None:
+        """Accounts are opened in the broker the first time a command names them."""
+        broker = self.broker
+        unknown = {
+            r.message.account_id for r in requests if broker.account(r.message.account_id) is None
+        }
+        if not unknown:
+            return
+        async with self.database.session() as session:
+            balances = await store.account_balances(session, unknown)
+        for account_id, balance in balances.items():
+            events.extend(broker.open_account(account_id, balance, now))
+
+    def _apply(self, command: EngineCommand, now: float, events: list[Event]) -> Ack:
+        broker = self.broker
+        if isinstance(command, OpenAccount):
+            return Ack(())  # opened (if it exists) with the batch, by _open_accounts
+        if isinstance(command, ResetAccount):
+            produced = broker.reset_account(command.account_id, command.starting_balance, now)
+            events.extend(produced)
+            return Ack(tuple(produced))
+        produced = broker.apply(command, now)
+        events.extend(produced)
+        rejected = next(
+            (e.reason for e in produced if isinstance(e, CommandRejected) and e.command is command),
+            None,
+        )
+        if not isinstance(command, SubmitOrder) or rejected is not None:
+            return Ack(tuple(produced), rejected=rejected)
+        order = next(
+            (
+                e.order
+                for e in produced
+                if isinstance(e, OrderAccepted | OrderRejected) and e.order.parent_id is None
+            ),
+            None,
+        )
+        replayed = False
+        if order is None and command.client_order_id is not None:
+            # Nothing new and nothing refused: a retry of an order the broker already has.
+            order = broker.order_by_client_id(command.account_id, command.client_order_id)
+            replayed = order is not None
+        if order is not None:
+            order = broker.order(order.id) or order
+        legs = tuple(broker.legs(order.id)) if order is not None else ()
+        return Ack(tuple(produced), order, legs, replayed)

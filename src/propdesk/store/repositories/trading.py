@@ -1,0 +1,400 @@
+"""Trading state in and out of the store: the engine's events become rows, rows become the
+broker's state again, and the read side queries orders and executions.
+
+Only the engine writes here (one transaction per batch); everything else reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, insert, not_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from propdesk.domain.broker import BrokerState
+from propdesk.domain.events import AccountChanged, Event, OrderEvent, OrderFilled, PositionChanged
+from propdesk.domain.ledger import Ledger
+from propdesk.domain.orders import (
+    OPEN_STATUSES,
+    Fill,
+    FillId,
+    LegRole,
+    Liquidity,
+    Order,
+    OrderClass,
+    OrderId,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
+from propdesk.domain.positions import Position
+from propdesk.store.models import Account, ExecutionRow, LedgerRow, OrderRow, PositionRow
+
+ORDERS = OrderRow.__table__
+EXECUTIONS = ExecutionRow.__table__
+POSITIONS = PositionRow.__table__
+LEDGERS = LedgerRow.__table__
+
+_ORDER_TIMES = ("created_at", "updated_at", "filled_at", "canceled_at", "expired_at", "expires_at")
+_ORDER_FIELDS = tuple(f.name for f in fields(Order))
+_OPEN = tuple(s.value for s in OPEN_STATUSES)
+
+
+def to_datetime(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _account(account_id: str) -> uuid.UUID:
+    return uuid.UUID(account_id)
+
+
+# ---------------------------------------------------------------------- rows <-> domain
+
+
+def _order_values(order: Order) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(order, name) for name in _ORDER_FIELDS}
+    values["account_id"] = _account(order.account_id)
+    for name in _ORDER_TIMES:
+        values[name] = to_datetime(values[name])
+    for name in ("side", "type", "time_in_force", "status", "order_class", "leg"):
+        if values[name] is not None:
+            values[name] = str(values[name])
+    return values
+
+
+def order_from_row(row: Any) -> Order:
+    return Order(
+        id=OrderId(row.id),
+        account_id=str(row.account_id),
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=OrderSide(row.side),
+        type=OrderType(row.type),
+        qty=row.qty,
+        time_in_force=TimeInForce(row.time_in_force),
+        status=OrderStatus(row.status),
+        created_at=row.created_at.timestamp(),
+        updated_at=row.updated_at.timestamp(),
+        seq=row.seq,
+        order_class=OrderClass(row.order_class),
+        limit_price=row.limit_price,
+        stop_price=row.stop_price,
+        trail_price=row.trail_price,
+        trail_percent=row.trail_percent,
+        water_mark=row.water_mark,
+        triggered=row.triggered,
+        filled_qty=row.filled_qty,
+        filled_value=row.filled_value,
+        filled_at=_ts(row.filled_at),
+        canceled_at=_ts(row.canceled_at),
+        expired_at=_ts(row.expired_at),
+        expires_at=_ts(row.expires_at),
+        parent_id=None if row.parent_id is None else OrderId(row.parent_id),
+        leg=None if row.leg is None else LegRole(row.leg),
+        sibling_id=None if row.sibling_id is None else OrderId(row.sibling_id),
+        reject_reason=row.reject_reason,
+        fingerprint=row.fingerprint,
+    )
+
+
+def _fill_values(fill: Fill) -> dict[str, Any]:
+    return {
+        "id": fill.id,
+        "order_id": fill.order_id,
+        "account_id": _account(fill.account_id),
+        "symbol": fill.symbol,
+        "side": str(fill.side),
+        "qty": fill.qty,
+        "price": fill.price,
+        "commission": fill.commission,
+        "liquidity": str(fill.liquidity),
+        "ts": to_datetime(fill.ts),
+    }
+
+
+def fill_from_row(row: Any) -> Fill:
+    return Fill(
+        id=FillId(row.id),
+        order_id=OrderId(row.order_id),
+        account_id=str(row.account_id),
+        symbol=row.symbol,
+        side=OrderSide(row.side),
+        qty=row.qty,
+        price=row.price,
+        commission=row.commission,
+        liquidity=Liquidity(row.liquidity),
+        ts=row.ts.timestamp(),
+    )
+
+
+def _position_values(position: Position) -> dict[str, Any]:
+    return {
+        "account_id": _account(position.account_id),
+        "symbol": position.symbol,
+        "qty": position.qty,
+        "cost": position.cost,
+        "realized_pnl": position.realized_pnl,
+        "opened_at": to_datetime(position.opened_at),
+        "updated_at": to_datetime(position.updated_at),
+    }
+
+
+def _position_from_row(row: Any) -> Position:
+    return Position(
+        account_id=str(row.account_id),
+        symbol=row.symbol,
+        qty=row.qty,
+        cost=row.cost,
+        realized_pnl=row.realized_pnl,
+        opened_at=_ts(row.opened_at),
+        updated_at=_ts(row.updated_at),
+    )
+
+
+def _ledger_values(ledger: Ledger) -> dict[str, Any]:
+    return {
+        "account_id": _account(ledger.account_id),
+        "starting_balance": ledger.starting_balance,
+        "trading_day": ledger.trading_day,
+        "realized_pnl": ledger.realized_pnl,
+        "commissions": ledger.commissions,
+        "realized_pnl_today": ledger.realized_pnl_today,
+        "commissions_today": ledger.commissions_today,
+        "updated_at": to_datetime(ledger.updated_at),
+    }
+
+
+def _ledger_from_row(row: Any) -> Ledger:
+    return Ledger(
+        account_id=str(row.account_id),
+        starting_balance=row.starting_balance,
+        trading_day=row.trading_day,
+        realized_pnl=row.realized_pnl,
+        commissions=row.commissions,
+        realized_pnl_today=row.realized_pnl_today,
+        commissions_today=row.commissions_today,
+        updated_at=_ts(row.updated_at),
+    )
+
+
+# ---------------------------------------------------------------------- the engine's writes
+
+
+@dataclass
+class Changes:
+    """What one batch of events changed, reduced to the last value of each row."""
+
+    orders: dict[str, Order]
+    fills: list[Fill]
+    positions: dict[tuple[str, str], Position]
+    ledgers: dict[str, Ledger]
+
+    @classmethod
+    def of(cls, events: Iterable[Event]) -> Changes:
+        changes = cls({}, [], {}, {})
+        for event in events:
+            if isinstance(event, OrderEvent):
+                changes.orders[event.order.id] = event.order
+                if isinstance(event, OrderFilled):
+                    changes.fills.append(event.fill)
+            elif isinstance(event, PositionChanged):
+                position = event.position
+                changes.positions[position.account_id, position.symbol] = position
+            elif isinstance(event, AccountChanged):
+                changes.ledgers[event.ledger.account_id] = event.ledger
+        return changes
+
+    def __bool__(self) -> bool:
+        return bool(self.orders or self.fills or self.positions or self.ledgers)
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(session: AsyncSession, table: Any, keys: Sequence[str]) -> Any:
+    """INSERT … ON CONFLICT (keys) DO UPDATE every other column; built once per dialect
+    (building it makes a column proxy per column, a cost the engine's hot path should not pay
+    per batch)."""
+    dialect = session.get_bind().dialect.name
+    statement = _UPSERTS.get((dialect, table.name))
+    if statement is None:
+        insert: Any = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+        statement = insert.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c.name: insert.excluded[c.name] for c in table.columns if c.name not in keys},
+        )
+        _UPSERTS[dialect, table.name] = statement
+    return statement
+
+
+async def save(session: AsyncSession, changes: Changes) -> None:
+    """Write one batch; the caller commits (the engine acknowledges only after that)."""
+    if changes.orders:
+        rows = [_order_values(o) for o in changes.orders.values()]
+        await session.execute(_upsert(session, ORDERS, ["id"]), rows)
+    if changes.fills:
+        await session.execute(insert(ExecutionRow), [_fill_values(f) for f in changes.fills])
+    if changes.positions:
+        rows = [_position_values(p) for p in changes.positions.values()]
+        await session.execute(_upsert(session, POSITIONS, ["account_id", "symbol"]), rows)
+    if changes.ledgers:
+        rows = [_ledger_values(ledger) for ledger in changes.ledgers.values()]
+        await session.execute(_upsert(session, LEDGERS, ["account_id"]), rows)
+        # The account's cash balance, as the account API and the reset read it.
+        for ledger in changes.ledgers.values():
+            await session.execute(
+                update(Account)
+                .where(Account.id == _account(ledger.account_id))
+                .values(balance=ledger.balance)
+            )
+
+
+async def load_state(session: AsyncSession) -> BrokerState:
+    """Ledgers, positions, and the orders the broker still needs: every open order, and
+    the rest too (they answer retried client order ids) up to what memory should hold."""
+    ledgers = [_ledger_from_row(r) for r in (await session.execute(select(LEDGERS))).all()]
+    positions = [_position_from_row(r) for r in (await session.execute(select(POSITIONS))).all()]
+    orders = [order_from_row(r) for r in (await session.execute(select(ORDERS))).all()]
+    next_seq = (await session.execute(select(func.max(ORDERS.c.seq)))).scalar_one_or_none()
+    return BrokerState(
+        ledgers=tuple(ledgers),
+        orders=tuple(orders),
+        positions=tuple(positions),
+        next_seq=(next_seq or 0) + 1,
+    )
+
+
+async def account_balances(session: AsyncSession, account_ids: Iterable[str]) -> dict[str, Any]:
+    """Starting balances of accounts the engine has not opened yet (None: no such account)."""
+    ids = [_account(a) for a in account_ids]
+    rows = await session.execute(
+        select(Account.id, Account.starting_balance).where(Account.id.in_(ids))
+    )
+    return {str(row.id): row.starting_balance for row in rows}
+
+
+# ---------------------------------------------------------------------- the read side
+
+
+async def get_order(session: AsyncSession, account_id: str, order_id: str) -> Order | None:
+    row = (
+        await session.execute(
+            select(ORDERS).where(
+                ORDERS.c.id == order_id, ORDERS.c.account_id == _account(account_id)
+            )
+        )
+    ).first()
+    return None if row is None else order_from_row(row)
+
+
+async def get_order_by_client_id(
+    session: AsyncSession, account_id: str, client_order_id: str
+) -> Order | None:
+    row = (
+        await session.execute(
+            select(ORDERS).where(
+                ORDERS.c.account_id == _account(account_id),
+                ORDERS.c.client_order_id == client_order_id,
+            )
+        )
+    ).first()
+    return None if row is None else order_from_row(row)
+
+
+async def legs_of(session: AsyncSession, order_ids: Sequence[str]) -> dict[str, list[Order]]:
+    """The bracket legs of these entries, take profit first."""
+    if not order_ids:
+        return {}
+    rows = await session.execute(
+        select(ORDERS).where(ORDERS.c.parent_id.in_(list(order_ids))).order_by(ORDERS.c.seq)
+    )
+    legs: dict[str, list[Order]] = {}
+    for row in rows:
+        legs.setdefault(row.parent_id, []).append(order_from_row(row))
+    for siblings in legs.values():
+        siblings.sort(key=lambda o: o.leg != LegRole.take_profit)
+    return legs
+
+
+def _window(
+    statement: Select[Any], column: Any, after: datetime | None, until: datetime | None
+) -> Select[Any]:
+    if after is not None:
+        statement = statement.where(column > after)
+    if until is not None:
+        statement = statement.where(column <= until)
+    return statement
+
+
+async def list_orders(
+    session: AsyncSession,
+    account_id: str,
+    *,
+    status: str,
+    symbol: str | None,
+    after: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+    nested: bool,
+) -> list[Order]:
+    """Newest first. `status`: open, closed or all.
+
+    `nested`: bracket legs are left out of the list (they come with their entry), and a
+    bracket is open while any of its orders is: an entry that filled is listed as open as
+    long as one of its exit legs still works, so that the open list never hides a leg.
+    """
+    statement = select(ORDERS).where(ORDERS.c.account_id == _account(account_id))
+    is_open: ColumnElement[bool] = ORDERS.c.status.in_(_OPEN)
+    if nested:
+        legs = ORDERS.alias("legs")
+        open_leg = (
+            select(legs.c.id)
+            .where(legs.c.parent_id == ORDERS.c.id, legs.c.status.in_(_OPEN))
+            .exists()
+        )
+        statement = statement.where(ORDERS.c.parent_id.is_(None))
+        is_open = or_(is_open, open_leg)
+    if status == "open":
+        statement = statement.where(is_open)
+    elif status == "closed":
+        statement = statement.where(not_(is_open))
+    if symbol is not None:
+        statement = statement.where(ORDERS.c.symbol == symbol)
+    statement = _window(statement, ORDERS.c.created_at, after, until)
+    statement = statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.seq.desc())
+    rows = await session.execute(statement.limit(limit).offset(offset))
+    return [order_from_row(r) for r in rows]
+
+
+async def list_executions(
+    session: AsyncSession,
+    account_id: str,
+    *,
+    symbol: str | None,
+    order_id: str | None,
+    after: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> list[Fill]:
+    statement = select(EXECUTIONS).where(EXECUTIONS.c.account_id == _account(account_id))
+    if symbol is not None:
+        statement = statement.where(EXECUTIONS.c.symbol == symbol)
+    if order_id is not None:
+        statement = statement.where(EXECUTIONS.c.order_id == order_id)
+    statement = _window(statement, EXECUTIONS.c.ts, after, until)
+    statement = statement.order_by(EXECUTIONS.c.ts.desc(), EXECUTIONS.c.id)
+    rows = await session.execute(statement.limit(limit).offset(offset))
+    return [fill_from_row(r) for r in rows]

@@ -1,0 +1,422 @@
+"""The paper broker for the gateways: commands to the engine, reads of what it decided.
+
+Commands go to the engine, which answers once they are durable; a refusal becomes a
+ServiceError whose kind tells the gateway how to answer (not found, conflict, rejected),
+with the broker's reason as its `code`. Orders and executions are read from the store;
+positions and the account's money come from the engine's memory, valued at the last quotes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from propdesk.bus.base import BusTimeoutError, NoHandlerError
+from propdesk.domain.commands import (
+    CancelAllOrders,
+    CancelOrder,
+    CloseAllPositions,
+    ClosePosition,
+    ModifyOrder,
+    SubmitOrder,
+)
+from propdesk.domain.errors import RejectReason
+from propdesk.domain.events import (
+    CommandRejected,
+    Event,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderRejected,
+)
+from propdesk.domain.instruments import Instrument
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import ZERO, Fill, Order, OrderClass, OrderStatus
+from propdesk.domain.positions import Position, mark_price
+from propdesk.engine.engine import (
+    Ack,
+    Engine,
+    EngineCommand,
+    EngineUnavailableError,
+    OpenAccount,
+    ResetAccount,
+)
+from propdesk.errors import (
+    ConflictError,
+    NotFoundError,
+    RejectedError,
+    ServiceError,
+    ServiceUnavailableError,
+)
+from propdesk.store.repositories import trading as store
+
+log = structlog.get_logger(__name__)
+
+RETRY_AFTER = 1
+"""Seconds to wait before retrying a command the engine did not answer."""
+
+_R = RejectReason
+_MESSAGES: Mapping[str, str] = {
+    _R.INVALID_CLIENT_ORDER_ID: "client_order_id must have 1 to 64 characters",
+    _R.UNKNOWN_SYMBOL: "the symbol is not in the instrument catalogue",
+    _R.INVALID_QUANTITY: "the quantity is not a positive multiple of the instrument's lot "
+    "step, or more than it may be (a position's size, a bracket leg's)",
+    _R.INVALID_PRICE: "a price is missing, superfluous or out of range for this order type",
+    _R.INVALID_TICK: "a price is not a multiple of the instrument's tick size",
+    _R.INVALID_TIME_IN_FORCE: "ioc and fok apply to simple market and limit orders only",
+    _R.INVALID_BRACKET: "the take-profit and stop-loss legs are missing, or on the wrong side "
+    "of the entry or of each other",
+    _R.MARKET_CLOSED: "the instrument's market is closed",
+    _R.NO_QUOTE: "the symbol has no quote yet",
+    _R.INSUFFICIENT_BUYING_POWER: "the order needs more margin than the account has free",
+    _R.ACCOUNT_NOT_FOUND: "no such account in the trading engine",
+    _R.ORDER_NOT_FOUND: "no such order in this account",
+    _R.ORDER_NOT_CANCELABLE: "the order is no longer open, so it cannot be canceled",
+    _R.ORDER_NOT_MODIFIABLE: "the order is no longer open, so it cannot be modified",
+    _R.POSITION_NOT_FOUND: "no open position in this symbol",
+    _R.DUPLICATE_CLIENT_ORDER_ID: "client_order_id is taken by an order with other parameters",
+}
+_NOT_FOUND = frozenset({_R.ACCOUNT_NOT_FOUND, _R.ORDER_NOT_FOUND, _R.POSITION_NOT_FOUND})
+_CONFLICT = frozenset({_R.DUPLICATE_CLIENT_ORDER_ID})
+
+
+def refusal(reason: str, order_id: str | None = None) -> ServiceError:
+    """The error for a broker's reason code; `order_id` names the rejected order it recorded."""
+    message = _MESSAGES.get(reason, f"rejected: {reason}")
+    if reason in _NOT_FOUND:
+        return NotFoundError(message, code=reason)
+    if reason in _CONFLICT:
+        return ConflictError(message, code=reason)
+    if order_id is None:
+        return RejectedError(message, code=reason)
+    return RejectedError(message, code=reason, order_id=order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order: Order
+    legs: tuple[Order, ...] | None = None
+    """A bracket entry's legs, take profit first, when they are nested under it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    view: OrderView
+    created: bool
+    """False: a retry of an order placed before, answered with that order as it is now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """What closing one position did: its closing order, or why it was refused (the
+    error of a rejected closing order names it as `order_id`)."""
+
+    symbol: str
+    outcome: Order | ServiceError
+
+
+@dataclass(frozen=True, slots=True)
+class PositionValue:
+    """An open position valued at the current quote (at cost while there is none)."""
+
+    symbol: str
+    qty: Decimal
+    side: str
+    avg_entry_price: Decimal
+    cost_basis: Decimal
+    market_value: Decimal | None
+    current_price: Decimal | None
+    unrealized_pl: Decimal
+    unrealized_plpc: Decimal
+    realized_pl: Decimal
+    point_value: Decimal
+    opened_at: datetime | None
+
+
+# ---------------------------------------------------------------------- commands
+
+
+async def send(session: AsyncSession | None, engine: Engine, command: EngineCommand) -> Ack:
+    """Apply `command` and wait until it is durable.
+
+    The request's transaction is committed first: what it wrote so far (an API key's last
+    use) would otherwise hold SQLite's write lock, which the engine's commit would wait for
+    while the request waits for the engine.
+    """
+    if session is not None:
+        await session.commit()
+    try:
+        return await engine.send(command)
+    except (BusTimeoutError, NoHandlerError, EngineUnavailableError) as error:
+        log.warning("engine unavailable", command=type(command).__name__, error=str(error))
+        raise ServiceUnavailableError(
+            "the trading engine did not answer: retry the request (an order retried with "
+            "the same client_order_id is never placed twice)",
+            retry_after=RETRY_AFTER,
+            code="ENGINE_UNAVAILABLE",
+        ) from error
+
+
+async def open_in_engine(engine: Engine, account_id: str) -> None:
+    """Best effort: a new account starts trading at once. If the engine cannot be reached,
+    nothing is lost: it opens the account with the first command that names it."""
+    try:
+        await engine.send(OpenAccount(account_id), deadline=2.0)
+    except (BusTimeoutError, NoHandlerError, EngineUnavailableError) as error:
+        log.warning("account not opened in the engine yet", account_id=account_id, error=str(error))
+
+
+async def place_order(session: AsyncSession | None, engine: Engine, command: SubmitOrder) -> Placed:
+    ack = await send(session, engine, command)
+    if ack.rejected is not None:
+        raise refusal(ack.rejected)
+    order = ack.order
+    if order is None:  # pragma: no cover - the engine answers every submission with its order
+        raise RuntimeError("the engine acknowledged a submission without its order")
+    if order.status is OrderStatus.rejected:
+        # A retry of a rejected submission gets the same answer as the first time.
+        raise refusal(order.reject_reason or "REJECTED", order.id)
+    legs = ack.legs if _is_entry(order) else None
+    return Placed(OrderView(order, legs), created=not ack.replayed)
+
+
+async def modify_order(session: AsyncSession, engine: Engine, command: ModifyOrder) -> OrderView:
+    ack = await send(session, engine, command)
+    if ack.rejected is not None:
+        raise refusal(ack.rejected)
+    return await get_order(session, command.account_id, command.order_id)
+
+
+async def cancel_order(session: AsyncSession, engine: Engine, command: CancelOrder) -> None:
+    ack = await send(session, engine, command)
+    if ack.rejected is not None:
+        raise refusal(ack.rejected)
+
+
+async def cancel_all_orders(
+    session: AsyncSession, engine: Engine, command: CancelAllOrders
+) -> list[Order]:
+    """The orders it canceled (a bracket's held legs with their entry), as they are now."""
+    ack = await send(session, engine, command)
+    if ack.rejected is not None:
+        raise refusal(ack.rejected)
+    account_id = command.account_id
+    latest = _latest(ack.events, account_id)
+    canceled = (
+        e.order.id
+        for e in ack.events
+        if isinstance(e, OrderCanceled) and e.account_id == account_id
+    )
+    return [latest[order_id] for order_id in dict.fromkeys(canceled)]
+
+
+async def close_position(session: AsyncSession, engine: Engine, command: ClosePosition) -> Order:
+    """The closing market order; a refusal or a rejected closing order raises."""
+    ack = await send(session, engine, command)
+    if ack.rejected is not None:
+        raise refusal(ack.rejected)
+    closing = _closing_orders(ack.events, command.account_id)
+    if len(closing) != 1:  # pragma: no cover - an accepted close places exactly one order
+        raise RuntimeError("the engine closed a position without one closing order")
+    order = next(iter(closing.values()))
+    if order.status is OrderStatus.rejected:
+        raise refusal(order.reject_reason or "REJECTED", order.id)
+    return order
+
+
+async def close_all_positions(
+    session: AsyncSession, engine: Engine, command: CloseAllPositions
+) -> list[Closed]:
+    """Per position: its closing order, or why it stays open (in the broker's order)."""
+    symbols = [p.symbol for p in engine.positions(command.account_id)]
+    ack = await send(session, engine, command)
+    closing = _closing_orders(ack.events, command.account_id)
+    # The broker refuses per position without naming it, in its order of the positions.
+    reasons = iter(
+        e.reason for e in ack.events if isinstance(e, CommandRejected) and e.command == command
+    )
+    results = []
+    for symbol in dict.fromkeys([*symbols, *closing]):
+        order = closing.get(symbol)
+        if order is None:
+            results.append(Closed(symbol, refusal(next(reasons, _R.POSITION_NOT_FOUND))))
+        elif order.status is OrderStatus.rejected:
+            results.append(Closed(symbol, refusal(order.reject_reason or "REJECTED", order.id)))
+        else:
+            results.append(Closed(symbol, order))
+    return results
+
+
+async def reset_account(
+    session: AsyncSession, engine: Engine, account_id: str, starting_balance: Decimal
+) -> None:
+    """Open orders canceled, positions gone, the ledger back at `starting_balance`."""
+    await send(session, engine, ResetAccount(account_id, starting_balance))
+
+
+def _latest(events: Iterable[Event], account_id: str) -> dict[str, Order]:
+    """Each of the account's orders as the last of these events left it."""
+    return {
+        e.order.id: e.order
+        for e in events
+        if isinstance(e, OrderEvent) and e.account_id == account_id
+    }
+
+
+def _closing_orders(events: Sequence[Event], account_id: str) -> dict[str, Order]:
+    """By symbol, the market orders a close placed, as they are after the command."""
+    latest = _latest(events, account_id)
+    return {
+        e.order.symbol: latest[e.order.id]
+        for e in events
+        if isinstance(e, OrderAccepted | OrderRejected) and e.account_id == account_id
+    }
+
+
+def _is_entry(order: Order) -> bool:
+    return order.order_class is OrderClass.bracket and order.parent_id is None
+
+
+# ---------------------------------------------------------------------- reads: the store
+
+
+async def get_order(session: AsyncSession, account_id: str, order_id: str) -> OrderView:
+    order = await store.get_order(session, account_id, order_id)
+    if order is None:
+        raise refusal(_R.ORDER_NOT_FOUND)
+    return (await _nest(session, [order]))[0]
+
+
+async def get_order_by_client_id(
+    session: AsyncSession, account_id: str, client_order_id: str
+) -> OrderView:
+    order = await store.get_order_by_client_id(session, account_id, client_order_id)
+    if order is None:
+        raise refusal(_R.ORDER_NOT_FOUND)
+    return (await _nest(session, [order]))[0]
+
+
+async def list_orders(
+    session: AsyncSession,
+    catalogue: Mapping[str, Instrument],
+    account_id: str,
+    *,
+    status: str,
+    symbol: str | None,
+    after: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+    nested: bool,
+) -> list[OrderView]:
+    orders = await store.list_orders(
+        session,
+        account_id,
+        status=status,
+        symbol=_canonical(catalogue, symbol),
+        after=_utc(after),
+        until=_utc(until),
+        limit=limit,
+        offset=offset,
+        nested=nested,
+    )
+    if not nested:
+        return [OrderView(order) for order in orders]
+    return await _nest(session, orders)
+
+
+async def list_executions(
+    session: AsyncSession,
+    catalogue: Mapping[str, Instrument],
+    account_id: str,
+    *,
+    symbol: str | None,
+    order_id: str | None,
+    after: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> list[Fill]:
+    return await store.list_executions(
+        session,
+        account_id,
+        symbol=_canonical(catalogue, symbol),
+        order_id=order_id,
+        after=_utc(after),
+        until=_utc(until),
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def _nest(session: AsyncSession, orders: Sequence[Order]) -> list[OrderView]:
+    """Bracket entries with their legs under them."""
+    entries = [order.id for order in orders if _is_entry(order)]
+    legs = await store.legs_of(session, entries)
+    return [
+        OrderView(order, tuple(legs.get(order.id, ())) if _is_entry(order) else None)
+        for order in orders
+    ]
+
+
+def _canonical(catalogue: Mapping[str, Instrument], symbol: str | None) -> str | None:
+    """The catalogue's spelling (it ignores case); an unknown symbol simply matches nothing."""
+    if symbol is None:
+        return None
+    instrument = catalogue.get(symbol)
+    return instrument.symbol if instrument is not None else symbol
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without an offset is read as UTC, the API's only zone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------- reads: the engine
+
+
+def account_snapshot(engine: Engine, account_id: str) -> AccountSnapshot | None:
+    """The account valued at the current quotes; None until it first trades."""
+    return engine.account(account_id)
+
+
+def positions(engine: Engine, account_id: str) -> list[PositionValue]:
+    return [_value(engine, position) for position in engine.positions(account_id)]
+
+
+def position(engine: Engine, account_id: str, symbol: str) -> PositionValue:
+    instrument = engine.catalogue.get(symbol)
+    held = engine.position(account_id, instrument.symbol) if instrument is not None else None
+    if held is None or held.qty == 0:
+        raise refusal(_R.POSITION_NOT_FOUND)
+    return _value(engine, held)
+
+
+def _value(engine: Engine, held: Position) -> PositionValue:
+    point_value = engine.catalogue[held.symbol].point_value
+    direction = 1 if held.qty > 0 else -1
+    cost_basis = held.cost * point_value * direction
+    quote = engine.broker.quote(held.symbol)
+    price = None if quote is None else mark_price(held.qty, quote, engine.settings.mark)
+    unrealized = ZERO if price is None else held.unrealized_pnl(price, point_value)
+    return PositionValue(
+        symbol=held.symbol,
+        qty=held.qty,
+        side="long" if direction > 0 else "short",
+        avg_entry_price=held.cost / abs(held.qty),
+        cost_basis=cost_basis,
+        market_value=None if price is None else held.qty * price * point_value,
+        current_price=price,
+        unrealized_pl=unrealized,
+        unrealized_plpc=unrealized / abs(cost_basis) if cost_basis else ZERO,
+        realized_pl=held.realized_pnl,
+        point_value=point_value,
+        opened_at=store.to_datetime(held.opened_at),
+    )

@@ -1,0 +1,1 @@
+"""The real-time WebSocket gateway: typed messages, reference-counted topics, AsyncAPI."""

@@ -1,0 +1,179 @@
+"""Account topics: the engine's events of one account (published after their commit) as
+orders, executions, positions, account and risk updates; snapshots from the engine's state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from propdesk.domain.events import (
+    AccountChanged,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderReleased,
+    OrderReplaced,
+    OrderTriggered,
+    PositionChanged,
+    TrailingStopMoved,
+)
+from propdesk.domain.positions import Position
+from propdesk.ws.payloads import (
+    AccountPayload,
+    ExecutionPayload,
+    OrderPayload,
+    PositionPayload,
+    RiskPayload,
+)
+from propdesk.ws.protocol import (
+    AccountUpdateMessage,
+    ExecutionsUpdateMessage,
+    OrdersUpdateMessage,
+    OrderUpdateEvent,
+    PositionsUpdateMessage,
+    RiskUpdateMessage,
+    Update,
+)
+from propdesk.ws.topics import Topic
+
+_ORDER_EVENTS: dict[type[Any], OrderUpdateEvent] = {
+    OrderAccepted: OrderUpdateEvent.new,
+    OrderRejected: OrderUpdateEvent.rejected,
+    OrderReleased: OrderUpdateEvent.released,
+    OrderTriggered: OrderUpdateEvent.triggered,
+    TrailingStopMoved: OrderUpdateEvent.trailing_stop_moved,
+    OrderReplaced: OrderUpdateEvent.replaced,
+    OrderCanceled: OrderUpdateEvent.canceled,
+    OrderExpired: OrderUpdateEvent.expired,
+}
+
+
+class OrdersTopic(Topic):
+    def on_message(self, message: object) -> None:
+        if not isinstance(message, OrderEvent):
+            return
+        execution = None
+        reason = None
+        if isinstance(message, OrderFilled):
+            event = OrderUpdateEvent.partial_fill if message.partial else OrderUpdateEvent.fill
+            execution = ExecutionPayload.of(message.fill, message.order, partial=message.partial)
+        else:
+            known = _ORDER_EVENTS.get(type(message))
+            if known is None:
+                return
+            event = known
+            if isinstance(message, OrderCanceled):
+                reason = message.reason.value
+            elif isinstance(message, OrderRejected):
+                reason = message.order.reject_reason
+        order = OrderPayload.of(message.order)
+        self.emit(
+            lambda seq: OrdersUpdateMessage(
+                topic=self.name,
+                seq=seq,
+                account_id=self.key.subject,
+                event=event,
+                orders=[order],
+                execution=execution,
+                reason=reason,
+            )
+        )
+
+    def snapshot(self) -> Update | None:
+        reader = self.sources.reader
+        orders = [] if reader is None else reader.open_orders(self.key.subject)
+        return OrdersUpdateMessage(
+            topic=self.name,
+            seq=self.seq,
+            snapshot=True,
+            account_id=self.key.subject,
+            event=None,
+            orders=[OrderPayload.of(order) for order in orders],
+        )
+
+
+class ExecutionsTopic(Topic):
+    def on_message(self, message: object) -> None:
+        if not isinstance(message, OrderFilled):
+            return
+        execution = ExecutionPayload.of(message.fill, message.order, partial=message.partial)
+        self.emit(
+            lambda seq: ExecutionsUpdateMessage(
+                topic=self.name, seq=seq, account_id=self.key.subject, executions=[execution]
+            )
+        )
+
+    def snapshot(self) -> Update | None:
+        return ExecutionsUpdateMessage(
+            topic=self.name, seq=self.seq, snapshot=True, account_id=self.key.subject, executions=[]
+        )
+
+
+class PositionsTopic(Topic):
+    def on_message(self, message: object) -> None:
+        if not isinstance(message, PositionChanged):
+            return
+        position = self.payload(message.position)
+        self.emit(
+            lambda seq: PositionsUpdateMessage(
+                topic=self.name, seq=seq, account_id=self.key.subject, positions=[position]
+            )
+        )
+
+    def payload(self, position: Position) -> PositionPayload:
+        instrument = self.sources.catalogue.get(position.symbol)
+        return PositionPayload.of(position, None if instrument is None else instrument.point_value)
+
+    def snapshot(self) -> Update | None:
+        reader = self.sources.reader
+        positions = [] if reader is None else reader.positions(self.key.subject)
+        return PositionsUpdateMessage(
+            topic=self.name,
+            seq=self.seq,
+            snapshot=True,
+            account_id=self.key.subject,
+            positions=[self.payload(p) for p in positions if p.qty],
+        )
+
+
+class AccountTopic(Topic):
+    def on_message(self, message: object) -> None:
+        if not isinstance(message, AccountChanged):
+            return
+        reader = self.sources.reader
+        # The event carries the ledger; the engine's marks value it as of now.
+        valued = None if reader is None else reader.account(self.key.subject)
+        account = AccountPayload.of(message.ledger, valued)
+        self.emit(
+            lambda seq: AccountUpdateMessage(
+                topic=self.name, seq=seq, account_id=self.key.subject, account=account
+            )
+        )
+
+    def snapshot(self) -> Update | None:
+        reader = self.sources.reader
+        valued = None if reader is None else reader.account(self.key.subject)
+        if valued is None:
+            return None
+        return AccountUpdateMessage(
+            topic=self.name,
+            seq=self.seq,
+            snapshot=True,
+            account_id=self.key.subject,
+            account=AccountPayload.of(valued.ledger, valued),
+        )
+
+
+class RiskTopic(Topic):
+    """No producer yet: the risk engine will publish `RiskPayload` on the account's topic."""
+
+    def on_message(self, message: object) -> None:
+        if isinstance(message, RiskPayload):
+            risk = message
+            self.emit(
+                lambda seq: RiskUpdateMessage(
+                    topic=self.name, seq=seq, account_id=self.key.subject, risk=risk
+                )
+            )

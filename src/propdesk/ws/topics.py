@@ -1,0 +1,159 @@
+"""Topics: what a client subscribes to, where each one's data comes from on the bus, and the
+base of every topic: its subscribers, its `seq`, and fan-out.
+
+A topic's updates are encoded once and the same text goes to every subscriber; its `seq`
+counts them. Market topics (`ws.market`) keep their last state, the snapshot a joining client
+gets; account topics (`ws.account`) read theirs from the engine through an `AccountReader`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from propdesk.bus.base import Topics
+from propdesk.domain.bars import BarEvent, Resolution, Tick, Unit
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import Order
+from propdesk.domain.positions import Position
+from propdesk.marketdata.barcache import BarCache
+from propdesk.marketdata.catalogue import Catalogue
+from propdesk.marketdata.live import LiveState
+from propdesk.ws.connection import Connection
+from propdesk.ws.payloads import RegimePayload, SignalPayload
+from propdesk.ws.protocol import Update, encode
+
+SIGNALS_BUS_TOPIC = "strategy.signals"
+"""Where strategies and the regime classifier will publish `SignalPayload` and `RegimePayload`
+(nothing does yet); it belongs in `bus.base.Topics` once a producer exists."""
+EVERY_SYMBOL = "*"
+ONE_MINUTE = Resolution(Unit.minute, 1)
+
+
+class AccountReader(Protocol):
+    """The engine's current state of an account, for snapshots (the engine satisfies it)."""
+
+    def open_orders(self, account_id: str) -> list[Order]: ...
+
+    def positions(self, account_id: str) -> list[Position]: ...
+
+    def account(self, account_id: str) -> AccountSnapshot | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """Where snapshots come from; `bars` and `reader` are optional (no history, no engine:
+    the snapshots they would give are empty)."""
+
+    catalogue: Catalogue
+    live: LiveState
+    bars: BarCache | None = None
+    reader: AccountReader | None = None
+
+
+class Kind(StrEnum):
+    bars = "bars"
+    quotes = "quotes"
+    signals = "signals"
+    orders = "orders"
+    executions = "executions"
+    positions = "positions"
+    account = "account"
+    risk = "risk"
+
+
+PUBLIC_KINDS = frozenset({Kind.bars, Kind.quotes, Kind.signals})
+
+
+@dataclass(frozen=True, slots=True)
+class TopicKey:
+    kind: Kind
+    subject: str
+    """A catalogue symbol, an account id, or `*` (signals of every symbol)."""
+    resolution: str = ""
+
+    @property
+    def name(self) -> str:
+        """`bars.MNQ.5`, `quotes.ES`, `orders.<account id>`, `signals.*`."""
+        suffix = f".{self.resolution}" if self.resolution else ""
+        return f"{self.kind.value}.{self.subject}{suffix}"
+
+    @property
+    def public(self) -> bool:
+        return self.kind in PUBLIC_KINDS
+
+    @property
+    def upstream(self) -> str:
+        """The bus topic its data comes from."""
+        if self.kind is Kind.bars:
+            return Topics.BARS
+        if self.kind is Kind.quotes:
+            return Topics.TICKS
+        if self.kind is Kind.signals:
+            return SIGNALS_BUS_TOPIC
+        return Topics.account(self.subject)
+
+    @property
+    def route(self) -> str:
+        """What a bus message of the upstream must match to reach it (see `route_of`)."""
+        return "" if self.kind not in PUBLIC_KINDS else self.subject
+
+
+def route_of(message: object) -> str:
+    """The route of a bus message: its symbol for market data, `` for account events."""
+    if isinstance(message, Tick):
+        return message.symbol
+    if isinstance(message, BarEvent):
+        return message.bar.symbol
+    if isinstance(message, SignalPayload | RegimePayload):
+        return message.symbol
+    return ""
+
+
+class Topic:
+    """One topic of this process: its subscribers, its sequence and its state."""
+
+    def __init__(self, key: TopicKey, sources: Sources) -> None:
+        self.key = key
+        self.name = key.name
+        self.sources = sources
+        self.seq = 0
+        self.members: set[Connection] = set()
+        self.holders = 0
+        """Connections that hold it: members, and those waiting for it to be ready."""
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending: list[object] | None = []
+
+    async def prepare(self) -> None:
+        """Read what the first snapshot needs (bus messages wait meanwhile)."""
+
+    def prepared(self) -> None:
+        pending, self._pending = self._pending or [], None
+        for message in pending:
+            self.on_message(message)
+        if not self.ready.done():
+            self.ready.set_result(None)
+
+    def deliver(self, message: object) -> None:
+        if self._pending is not None:
+            self._pending.append(message)
+        else:
+            self.on_message(message)
+
+    def on_message(self, message: object) -> None:
+        raise NotImplementedError
+
+    def snapshot(self) -> Update | None:
+        """The current state, stamped with the current `seq`; None when there is none."""
+        return None
+
+    def emit(self, build: Callable[[int], Update]) -> None:
+        self.seq += 1
+        if not self.members:
+            return
+        text = encode(build(self.seq))
+        for connection in self.members:
+            connection.offer(text)
