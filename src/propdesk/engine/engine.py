@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import structlog
@@ -232,8 +233,7 @@ class Engine:
         if changes:
             started = time.perf_counter()
             try:
-                async with self.database.session() as session:
-                    await store.save(session, changes)
+                await self.database.write(partial(store.save, changes=changes))
             except Exception:
                 self.stats.commit_failures += 1
                 log.exception("commit failed: rebuilding the broker from the store")

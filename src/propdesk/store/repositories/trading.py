@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, not_, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, not_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
@@ -222,11 +222,10 @@ class Changes:
 _UPSERTS: dict[tuple[str, str], Any] = {}
 
 
-def _upsert(session: AsyncSession, table: Any, keys: Sequence[str]) -> Any:
+def _upsert(dialect: str, table: Any, keys: Sequence[str]) -> Any:
     """INSERT … ON CONFLICT (keys) DO UPDATE every other column; built once per dialect
     (building it makes a column proxy per column, a cost the engine's hot path should not pay
     per batch)."""
-    dialect = session.get_bind().dialect.name
     statement = _UPSERTS.get((dialect, table.name))
     if statement is None:
         insert: Any = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
@@ -238,26 +237,29 @@ def _upsert(session: AsyncSession, table: Any, keys: Sequence[str]) -> Any:
     return statement
 
 
-async def save(session: AsyncSession, changes: Changes) -> None:
-    """Write one batch; the caller commits (the engine acknowledges only after that)."""
+def save(connection: Connection, changes: Changes) -> None:
+    """Write one batch in the caller's transaction (`Database.write`; the engine acknowledges
+    only after its commit)."""
+    dialect = connection.dialect.name
     if changes.orders:
         rows = [_order_values(o) for o in changes.orders.values()]
-        await session.execute(_upsert(session, ORDERS, ["id"]), rows)
+        connection.execute(_upsert(dialect, ORDERS, ["id"]), rows)
     if changes.fills:
-        await session.execute(insert(ExecutionRow), [_fill_values(f) for f in changes.fills])
+        connection.execute(insert(ExecutionRow), [_fill_values(f) for f in changes.fills])
     if changes.positions:
         rows = [_position_values(p) for p in changes.positions.values()]
-        await session.execute(_upsert(session, POSITIONS, ["account_id", "symbol"]), rows)
+        connection.execute(_upsert(dialect, POSITIONS, ["account_id", "symbol"]), rows)
     if changes.ledgers:
         rows = [_ledger_values(ledger) for ledger in changes.ledgers.values()]
-        await session.execute(_upsert(session, LEDGERS, ["account_id"]), rows)
+        connection.execute(_upsert(dialect, LEDGERS, ["account_id"]), rows)
         # The account's cash balance, as the account API and the reset read it.
-        for ledger in changes.ledgers.values():
-            await session.execute(
-                update(Account)
-                .where(Account.id == _account(ledger.account_id))
-                .values(balance=ledger.balance)
-            )
+        connection.execute(
+            update(Account).where(Account.id == bindparam("ledger_account")),
+            [
+                {"ledger_account": _account(ledger.account_id), "balance": ledger.balance}
+                for ledger in changes.ledgers.values()
+            ],
+        )
 
 
 async def load_state(session: AsyncSession) -> BrokerState:
