@@ -195,7 +195,7 @@ class Broker:
             ledgers=tuple(a.ledger for a in accounts),
             orders=tuple(self._orders.values()),
             positions=tuple(p for a in accounts for p in a.positions.values()),
-            quotes=tuple(b.quote for b in self._books.values() if b.quote is not None),
+            quotes=self.quotes(),
             next_seq=self._factory.next_seq,
         )
 
@@ -265,6 +265,10 @@ class Broker:
     def quote(self, symbol: str) -> Tick | None:
         book = self._book(symbol)
         return book.quote if book is not None else None
+
+    def quotes(self) -> tuple[Tick, ...]:
+        """The last quote of every symbol that has one."""
+        return tuple(b.quote for b in self._books.values() if b.quote is not None)
 
     # ------------------------------------------------------------------ inputs
 

@@ -1,13 +1,17 @@
 """The engine: the single writer of trading state.
 
 One task owns the broker (the pure domain core). It takes commands from the bus's request
-channel and ticks from the feed, applies them in batches, writes what changed in ONE
-transaction, and only then acknowledges the commands and publishes the events. A command is
-therefore acknowledged exactly when it is durable, and a crash before the commit loses
-nothing that anybody was told about.
+channel and ticks from the feed and applies them in batches. A second task, the committer,
+writes what the batches changed in order, several batches in ONE transaction when they
+queued up meanwhile, and only then acknowledges their commands and publishes their events.
+A command is therefore acknowledged exactly when it is durable, and a crash before the
+commit loses nothing that anybody was told about. The two overlap: the engine applies the
+next batch while the last one commits (a batch with nothing to write still waits its turn,
+so that no answer, a replayed order say, overtakes the commit it depends on).
 
-If a commit fails, the batch's commands get an error (nothing was acknowledged) and the
-broker is rebuilt from the store, so memory never runs ahead of what is written.
+If a commit fails, its commands and those of every batch applied after it get an error
+(nothing of them was acknowledged), and the broker is rebuilt from the store before the
+next batch, so memory never runs ahead of what is written for longer than a commit.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ from propdesk.store.repositories import trading as store
 log = structlog.get_logger(__name__)
 
 MAX_BATCH = 512
-"""Commands (and as many ticks) taken into one transaction."""
+"""Commands (and as many ticks) applied as one batch."""
+MAX_PIPELINE = 8
+"""Batches applied and waiting for their commit; the engine waits when it is full."""
 IDLE_WAKEUP = 1.0
 """Seconds between expiry checks when neither commands nor ticks arrive."""
 
@@ -90,10 +96,23 @@ class EngineStats:
     commands: int = 0
     ticks: int = 0
     events: int = 0
+    commits: int = 0
     commit_failures: int = 0
     last_commit_ms: float = 0.0
     restored_orders: int = 0
     restored_accounts: int = 0
+
+
+@dataclass
+class _Applied:
+    """One batch, applied in memory and waiting for its commit."""
+
+    epoch: int
+    changes: store.Changes
+    replies: list[tuple[MemoryRequest, Ack | BaseException]]
+    events: list[Event]
+    commands: int
+    ticks: int
 
 
 @dataclass
@@ -109,6 +128,11 @@ class Engine:
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _commands: asyncio.Queue[MemoryRequest] | None = field(default=None, init=False, repr=False)
     _ticks: MemorySubscription | None = field(default=None, init=False, repr=False)
+    _applied: asyncio.Queue[_Applied] | None = field(default=None, init=False, repr=False)
+    _committer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
+    _epoch: int = field(default=0, init=False, repr=False)
+    """Batches applied since the broker was last restored from the store."""
+    _failed_epoch: int = field(default=-1, init=False, repr=False)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -117,7 +141,11 @@ class Engine:
         # Subscribe before the feed starts and serve before any gateway can send.
         self._ticks = self.bus.subscribe(Topics.TICKS, maxsize=100_000)
         self._commands = self.bus.channel(Topics.COMMANDS)
-        self._task = asyncio.create_task(self._run(self._commands, self._ticks), name="engine")
+        self._applied = asyncio.Queue(MAX_PIPELINE)
+        self._committer = asyncio.create_task(self._commit_loop(self._applied), name="committer")
+        self._task = asyncio.create_task(
+            self._run(self._commands, self._ticks, self._applied), name="engine"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -125,6 +153,13 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._committer is not None and self._applied is not None:
+            # What was applied is still made durable and answered.
+            await self._applied.join()
+            self._committer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._committer
+            self._committer = None
         if self._commands is not None:
             self.bus.release(Topics.COMMANDS)
             self._commands = None
@@ -139,6 +174,8 @@ class Engine:
     async def _restore(self) -> None:
         async with self.database.session() as session:
             state = await store.load_state(session)
+        if self._broker is not None:  # a rebuild after a failed commit: the market stays known
+            state = replace(state, quotes=self._broker.quotes())
         self._broker = Broker.restore(state, self.catalogue, ids=uuid_ids(), settings=self.settings)
         self.stats.restored_orders = sum(1 for o in state.orders if o.is_open)
         self.stats.restored_accounts = len(state.ledgers)
@@ -176,7 +213,12 @@ class Engine:
 
     # ------------------------------------------------------------------ the loop
 
-    async def _run(self, commands: asyncio.Queue[MemoryRequest], ticks: MemorySubscription) -> None:
+    async def _run(
+        self,
+        commands: asyncio.Queue[MemoryRequest],
+        ticks: MemorySubscription,
+        pipeline: asyncio.Queue[_Applied],
+    ) -> None:
         next_command: asyncio.Future[MemoryRequest] | None = None
         next_tick: asyncio.Future[Tick] | None = None
         try:
@@ -203,13 +245,21 @@ class Engine:
                     batch_ticks.append(ticks.get_nowait())
                 while len(requests) < MAX_BATCH and not commands.empty():
                     requests.append(commands.get_nowait())
-                await self._process(requests, batch_ticks)
+                await self._process(requests, batch_ticks, pipeline)
         finally:
             for waiter in (next_command, next_tick):
                 if waiter is not None:
                     waiter.cancel()
 
-    async def _process(self, requests: list[MemoryRequest], ticks: list[Tick]) -> None:
+    async def _process(
+        self, requests: list[MemoryRequest], ticks: list[Tick], pipeline: asyncio.Queue[_Applied]
+    ) -> None:
+        if self._failed_epoch >= self._epoch:
+            # A commit failed: everything applied since the last restore is void (the
+            # committer answers it with errors). Memory goes back to what is written.
+            await pipeline.join()
+            await self._restore()
+            self._epoch += 1
         broker = self.broker
         events: list[Event] = []
         for tick in ticks:
@@ -228,8 +278,32 @@ class Engine:
                 log.exception("command failed", command=repr(request.message))
                 replies.append((request, exc))
         events.extend(broker.advance(now))
+        self.stats.batches += 1
+        applied = _Applied(
+            self._epoch, store.Changes.of(events), replies, events, len(requests), len(ticks)
+        )
+        await pipeline.put(applied)
 
-        changes = store.Changes.of(events)
+    async def _commit_loop(self, queue: asyncio.Queue[_Applied]) -> None:
+        while True:
+            group = [await queue.get()]
+            while not queue.empty():
+                group.append(queue.get_nowait())
+            try:
+                await self._commit(group)
+            finally:
+                for _ in group:
+                    queue.task_done()
+
+    async def _commit(self, group: list[_Applied]) -> None:
+        """Write the group's changes in one transaction, then answer and publish, in order."""
+        void = [a for a in group if a.epoch <= self._failed_epoch]
+        live = [a for a in group if a.epoch > self._failed_epoch]
+        for applied in void:
+            _fail(applied, EngineUnavailableError("the order store is unavailable"))
+        if not live:
+            return
+        changes = store.Changes.merged(a.changes for a in live)
         if changes:
             started = time.perf_counter()
             try:
@@ -237,23 +311,24 @@ class Engine:
             except Exception:
                 self.stats.commit_failures += 1
                 log.exception("commit failed: rebuilding the broker from the store")
-                for request, _ in replies:
-                    request.fail(EngineUnavailableError("the order store is unavailable"))
-                await self._restore()
+                self._failed_epoch = max(a.epoch for a in live)
+                for applied in live:
+                    _fail(applied, EngineUnavailableError("the order store is unavailable"))
                 return
             self.stats.last_commit_ms = (time.perf_counter() - started) * 1000
-        self.stats.batches += 1
-        self.stats.commands += len(requests)
-        self.stats.ticks += len(ticks)
-        self.stats.events += len(events)
-        # Durable: now tell the callers, then everybody else.
-        for request, reply in replies:
-            if isinstance(reply, BaseException):
-                request.fail(reply)
-            else:
-                request.reply(reply)
-        for event in events:
-            self.bus.publish_nowait(Topics.account(event.account_id), event)
+            self.stats.commits += 1
+        for applied in live:
+            self.stats.commands += applied.commands
+            self.stats.ticks += applied.ticks
+            self.stats.events += len(applied.events)
+            # Durable: now tell the callers, then everybody else.
+            for request, reply in applied.replies:
+                if isinstance(reply, BaseException):
+                    request.fail(reply)
+                else:
+                    request.reply(reply)
+            for event in applied.events:
+                self.bus.publish_nowait(Topics.account(event.account_id), event)
 
     async def _open_accounts(
         self, requests: list[MemoryRequest], now: float, events: list[Event]
@@ -303,3 +378,8 @@ class Engine:
             order = broker.order(order.id) or order
         legs = tuple(broker.legs(order.id)) if order is not None else ()
         return Ack(tuple(produced), order, legs, replayed)
+
+
+def _fail(applied: _Applied, error: BaseException) -> None:
+    for request, _ in applied.replies:
+        request.fail(error)

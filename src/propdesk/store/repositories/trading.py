@@ -215,6 +215,17 @@ class Changes:
                 changes.ledgers[event.ledger.account_id] = event.ledger
         return changes
 
+    @classmethod
+    def merged(cls, batches: Iterable[Changes]) -> Changes:
+        """Consecutive batches as one: the last value of each row, every fill."""
+        changes = cls({}, [], {}, {})
+        for batch in batches:
+            changes.orders.update(batch.orders)
+            changes.fills.extend(batch.fills)
+            changes.positions.update(batch.positions)
+            changes.ledgers.update(batch.ledgers)
+        return changes
+
     def __bool__(self) -> bool:
         return bool(self.orders or self.fills or self.positions or self.ledgers)
 
