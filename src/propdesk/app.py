@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,6 +31,8 @@ from propdesk.config import Settings
 from propdesk.services import Services
 
 API_PREFIX = "/api/v1"
+GC_THRESHOLDS = (10_000, 20, 20)
+"""The cyclic collector's generation thresholds while serving (CPython's are 700, 10, 10)."""
 
 DESCRIPTION = """
 A self-hosted trading backend for traders under prop-firm rules.
@@ -72,12 +75,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         services = await Services.start(settings)
+        # What start-up built (modules, the catalogue, the restored broker, the caches) lives
+        # as long as the process: out of the cyclic collector's sight, so that collections
+        # stop rescanning it, and young collections rarer (under load the defaults paused
+        # the server 40-140 ms at a time, 11% of its time; measured in bench/).
+        previous_thresholds = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         # Requests reach it through their scope's state; `app.state` is for code that has
         # only the app (tests, the WebSocket hub's helpers).
         app.state.services = services
         try:
             yield {"services": services}
         finally:
+            gc.set_threshold(*previous_thresholds)
+            gc.unfreeze()
             await services.stop()
 
     app = FastAPI(

@@ -32,6 +32,7 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str], hsts: bool = False) -> None:
         self.app = app
         self.docs_paths = tuple(path for path in docs_paths if path)
+        self.docs_prefixes = tuple(path + "/" for path in self.docs_paths)
         common = [
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
@@ -47,15 +48,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        extra = (
-            self.docs_headers
-            if any(path == p or path.startswith(p + "/") for p in self.docs_paths)
-            else self.api_headers
-        )
+        docs = path in self.docs_paths or path.startswith(self.docs_prefixes)
+        extra = self.docs_headers if docs else self.api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in extra if item[0] not in present)
                 message["headers"] = headers

@@ -103,7 +103,7 @@ async def _place_order_lean(request: ExactJSONRequest) -> Response | None:
         status_code=status,
         media_type="application/json",
         # Spelled out: `request.url_for` walks the whole route table, on the hottest route.
-        headers={"Location": f"{request.url.path}/{order.id}"},
+        headers={"Location": f"{request.scope['path']}/{order.id}"},
     )
 
 
