@@ -1,5 +1,6 @@
 """The whole path with nothing faked: an order placed through REST reaches the owner's socket
-through the real engine (commit, then publish). How fast is measured in `make bench`, not here."""
+through the real engine (commit, then publish), within the second the issue allows. That is a
+deadline, not a measurement: how fast is measured in `make bench`."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ async def _collect(
     return seen
 
 
-async def test_order_when_placed_through_rest_then_owner_receives_order_and_execution_updates(
+async def test_order_when_placed_through_rest_then_owner_gets_order_and_execution_updates_within_1s(
     ws_connect: Connect, services: Services, make_user: MakeUser, client: httpx.AsyncClient
 ) -> None:
     user = await make_user()
@@ -65,7 +66,7 @@ async def test_order_when_placed_through_rest_then_owner_receives_order_and_exec
         )
         assert placed.status_code == 201, placed.text
         order_id = placed.json()["id"]
-        seen = await _collect(ws, {"orders.update": 2, "executions.update": 1}, within=5.0)
+        seen = await _collect(ws, {"orders.update": 2, "executions.update": 1}, within=1.0)
 
     new, filled = seen["orders.update"]
     [execution] = seen["executions.update"]
