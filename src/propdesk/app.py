@@ -102,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=f"{API_PREFIX}/redoc",
         swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         lifespan=lifespan,
+        # propdesk exports Prometheus metrics and structured logs, not OpenTelemetry; left on,
+        # FastAPI asks OpenTelemetry for its providers (an environment lookup) per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)

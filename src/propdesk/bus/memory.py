@@ -83,7 +83,9 @@ class MemoryBus:
         queue.put_nowait(request)
         try:
             # shield: a caller that gives up must not cancel the handler's reply slot.
-            return await asyncio.wait_for(asyncio.shield(request.future), deadline)
+            # (asyncio.timeout rather than wait_for: no wrapper future per request.)
+            async with asyncio.timeout(deadline):
+                return await asyncio.shield(request.future)
         except TimeoutError as exc:
             raise BusTimeoutError(f"no reply on {channel!r} within {deadline}s") from exc
 
