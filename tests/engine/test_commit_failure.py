@@ -130,3 +130,26 @@ async def test_stop_when_batches_are_waiting_for_their_commit_then_they_are_comm
     ack = await pending
     assert ack.order is not None
     assert [o.client_order_id for o in await _orders(services, account)] == ["late"]
+
+
+async def test_committer_when_it_hits_a_bug_then_later_commands_still_work(
+    services: Services, account: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = services.bus.publish_nowait
+    broken = {"once": True}
+
+    def publish_nowait(topic: str, message: Any) -> None:
+        if broken.pop("once", False):
+            raise RuntimeError("a bug in publishing")
+        real(topic, message)
+
+    monkeypatch.setattr(services.bus, "publish_nowait", publish_nowait)
+
+    first = await services.engine.send(market(account, client_order_id="first"))  # durable
+    later = await services.engine.send(market(account, client_order_id="second"))
+
+    assert first.order is not None
+    assert later.order is not None
+    assert later.order.status is OrderStatus.filled
+    stored = sorted(o.client_order_id for o in await _orders(services, account))
+    assert stored == ["first", "second"]

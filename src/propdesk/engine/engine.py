@@ -291,6 +291,11 @@ class Engine:
                 group.append(queue.get_nowait())
             try:
                 await self._commit(group)
+            except Exception:  # a bug here must not stall every later command
+                log.exception("committer failed: rebuilding the broker from the store")
+                self._failed_epoch = max(self._failed_epoch, *(a.epoch for a in group))
+                for applied in group:
+                    _fail(applied, EngineUnavailableError("the order store is unavailable"))
             finally:
                 for _ in group:
                     queue.task_done()
