@@ -187,6 +187,8 @@ class OrderRow(Base):
         UniqueConstraint("account_id", "client_order_id"),
         Index("ix_orders_account_created", "account_id", "created_at"),
         Index("ix_orders_open", "status"),
+        # A bracket's legs by their entry (nested order listings, open-bracket filters).
+        Index("ix_orders_parent", "parent_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
