@@ -27,10 +27,10 @@ from propdesk.store.models import Account
 
 
 async def get_services(request: Request) -> Services:
-    return _services(request)
+    return services_of(request)
 
 
-def _services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     """Dependencies on the request path read the services straight off the request: every
     `Depends` layer costs FastAPI a walk of its subtree per request, and these run on every
     authenticated call (the order route among them)."""
@@ -76,7 +76,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     A route may commit early (the trading service does, before it waits for the engine, so
     that no lock of the request's stays held meanwhile); what follows is a new transaction.
     """
-    async with _services(request).database.sessions() as session:
+    async with services_of(request).database.sessions() as session:
         yield session  # an exception closes the session, which rolls the transaction back
         if session.in_transaction():  # most trading requests never touch it
             await session.commit()
@@ -103,7 +103,7 @@ def client_ip(request: Request) -> str:
 
 
 async def limit_by_ip(request: Request) -> None:
-    await _services(request).limiter.hit(Bucket.ip, client_ip(request))
+    await services_of(request).limiter.hit(Bucket.ip, client_ip(request))
 
 
 RateLimitByIP = Depends(limit_by_ip)
@@ -141,7 +141,7 @@ async def _resolve_principal(
     known: Principal | None = request.scope.get(PRINCIPAL_KEY)
     if known is not None:
         return known
-    services = _services(request)
+    services = services_of(request)
     credentials = services.credentials
     ts = now.timestamp()
     if token:
@@ -234,7 +234,7 @@ async def get_owned_account_ref(
     subtree per request, and every account route comes through here.)
     """
     principal = await _resolve_principal(request, now, token, api_key)
-    services = _services(request)
+    services = services_of(request)
     owner_id = services.account_owners.get(account_id)
     if owner_id is None:
         async with services.database.session() as session:
@@ -276,7 +276,7 @@ WritableAccount = Annotated[Account, Depends(get_writable_account)]
 
 
 async def limit_orders(principal: CurrentUser, request: Request) -> None:
-    await _services(request).limiter.hit(Bucket.orders, str(principal.user_id))
+    await services_of(request).limiter.hit(Bucket.orders, str(principal.user_id))
 
 
 OrderRateLimit = Annotated[None, Depends(limit_orders)]

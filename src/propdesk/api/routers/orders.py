@@ -97,7 +97,7 @@ async def _place_order_lean(request: ExactJSONRequest) -> Response | None:
     account = await deps.get_owned_account_ref(account_id, request, now, token, api_key)
     account = await deps.get_writable_account_ref(account, request)
     await deps.limit_orders(request.scope[deps.PRINCIPAL_KEY], request)
-    order, status = await _place(deps._services(request), account, body)
+    order, status = await _place(deps.services_of(request), account, body)
     return Response(
         _ORDER_JSON.dump_json(order, by_alias=True),
         status_code=status,
