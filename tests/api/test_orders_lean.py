@@ -1,48 +1,105 @@
-"""The lean order route answers regular requests itself, and exactly as FastAPI's handler does.
+"""Order placement's lean lane answers regular requests itself, and exactly as FastAPI's route
+does: the same status, headers and bytes, errors included.
 
-FastAPI's handler is forced by a dependency override (any override sends every request of the
-lean route through it); the lean path is proven taken by making FastAPI's dependency solver
-fail.
+FastAPI's route is forced by a dependency override (while the app has overrides the lane stands
+aside); the lane is proven taken by making FastAPI's dependency solver fail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.routing import Match
 
 from propdesk.api.deps import get_now
+from propdesk.api.lean import LeanLane, install_lean_lane
+from propdesk.api.routers import orders
 
 if TYPE_CHECKING:
     from conftest import Desk
 
 BODY = {"type": "limit", "limit_price": 90, "time_in_force": "gtc", "client_order_id": "same"}
+# Different on every response by design.
+PER_RESPONSE = {"x-request-id", "x-process-time"}
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _answer(response: httpx.Response) -> tuple[int, bytes, str, str | None]:
-    return (
-        response.status_code,
-        response.content,
-        response.headers["content-type"],
-        response.headers.get("location"),
-    )
+def _answer(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in PER_RESPONSE)
+    return response.status_code, response.content, headers
+
+
+async def _stock(app: FastAPI, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    """The answer of FastAPI's own route: any dependency override makes the lane stand aside."""
+    app.dependency_overrides[get_now] = _now
+    try:
+        return await send()
+    finally:
+        app.dependency_overrides.clear()
 
 
 @pytest.fixture
 def solver_broken(monkeypatch: pytest.MonkeyPatch) -> None:
-    """FastAPI's per-request dependency solving fails: only the lean path can answer."""
+    """FastAPI's per-request dependency solving fails: only the lean lane can answer."""
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("FastAPI's dependency solver was called")
 
     monkeypatch.setattr("fastapi.routing.solve_dependencies", broken)
+
+
+def _lane(app: FastAPI) -> LeanLane:
+    lane = app.router.routes[0]
+    assert isinstance(lane, LeanLane)
+    return lane
+
+
+def test_lane_when_installed_then_first_and_standing_for_the_declared_route(
+    fastapi_app: FastAPI,
+) -> None:
+    lane = _lane(fastapi_app)
+
+    assert (lane.method, lane.path) == ("POST", "/api/v1/accounts/{account_id}/orders")
+    assert lane.route.endpoint is orders.place_order
+
+
+def test_lane_when_endpoint_has_no_route_then_refused(fastapi_app: FastAPI) -> None:
+    with pytest.raises(LookupError):
+        install_lean_lane(fastapi_app, _now, orders.place_order_lean)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, Match.FULL),
+        ({"method": "GET"}, Match.NONE),
+        ({"path": "/api/v1/accounts/x/orders/y"}, Match.NONE),
+        ({"path": "/api/v1/accounts/x"}, Match.NONE),
+        ({"root_path": "/behind-a-proxy"}, Match.NONE),
+        ({"propdesk.lean.declined": True}, Match.NONE),
+        ({"type": "websocket"}, Match.NONE),
+    ],
+    ids=["regular", "get", "deeper", "shallower", "root-path", "declined", "websocket"],
+)
+def test_lane_matches_only_its_regular_requests(
+    fastapi_app: FastAPI, change: dict[str, Any], expected: Match
+) -> None:
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/accounts/x/orders", **change}
+
+    match, child = _lane(fastapi_app).matches(scope)
+
+    assert match is expected
+    if expected is Match.FULL:
+        assert child["path_params"] == {"account_id": "x"}
+        assert child["endpoint"] is orders.place_order
 
 
 async def test_place_when_regular_then_answered_without_fastapis_dependency_solver(
@@ -56,23 +113,36 @@ async def test_place_when_regular_then_answered_without_fastapis_dependency_solv
     assert response.json()["filled_avg_price"] == 100.01
 
 
-async def test_place_when_lean_and_fastapi_answer_the_same_retry_then_same_bytes(
+async def test_place_when_lane_and_fastapi_answer_the_same_retry_then_same_answer(
     desk: Desk, fastapi_app: FastAPI
 ) -> None:
     await desk.quote("BTCUSD", "100.00", "100.01")
     first = await desk.order(**BODY)
-    lean_retry = await desk.order(**BODY)
-    fastapi_app.dependency_overrides[get_now] = _now
-    try:
-        stock_retry = await desk.order(**BODY)
-    finally:
-        fastapi_app.dependency_overrides.clear()
+    lane_retry = await desk.order(**BODY)
+    stock_retry = await _stock(fastapi_app, lambda: desk.order(**BODY))
 
     assert first.status_code == 201, first.text
-    assert _answer(lean_retry) == _answer(stock_retry)
-    assert lean_retry.status_code == 200
-    assert lean_retry.content == first.content
-    assert first.headers["location"] == lean_retry.headers["location"]
+    assert _answer(lane_retry) == _answer(stock_retry)
+    assert lane_retry.status_code == 200
+    assert lane_retry.content == first.content
+    assert first.headers["location"] == lane_retry.headers["location"]
+    assert {"content-security-policy", "x-request-id"} <= set(lane_retry.headers)
+
+
+async def test_place_when_rejected_then_lane_and_fastapi_answer_alike(
+    desk: Desk, fastapi_app: FastAPI
+) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    lane = await desk.order(type="limit", limit_price=90.001)
+    stock = await _stock(fastapi_app, lambda: desk.order(type="limit", limit_price=90.001))
+
+    assert (lane.status_code, stock.status_code) == (422, 422)
+    lane_problem, stock_problem = lane.json(), stock.json()
+    assert lane_problem["code"] == "INVALID_TICK"
+    # Each recorded its own rejected order.
+    assert lane_problem.pop("order_id") != stock_problem.pop("order_id")
+    assert lane_problem == stock_problem
+    assert _answer(lane)[2] == _answer(stock)[2]
 
 
 @pytest.mark.parametrize(
@@ -95,36 +165,45 @@ async def test_place_when_irregular_then_fastapis_answer_unchanged(
             del sent["content-type"]
         return await desk.client.post(desk.url("/orders"), content=content, headers=sent)
 
-    lean = await post()
-    fastapi_app.dependency_overrides[get_now] = _now
-    try:
-        stock = await post()
-    finally:
-        fastapi_app.dependency_overrides.clear()
+    lane = await post()
+    stock = await _stock(fastapi_app, post)
 
-    assert (lean.status_code, stock.status_code) == (422, 422)
-    assert lean.json() == stock.json()
+    assert (lane.status_code, stock.status_code) == (422, 422)
+    assert _answer(lane) == _answer(stock)
 
 
 @pytest.mark.parametrize(
     ("path", "status"),
     [("/api/v1/accounts/not-a-uuid/orders", 422), ("/api/v1/accounts/{other}/orders", 404)],
 )
-async def test_place_when_bad_account_then_same_answer_as_before(
-    desk: Desk, make_desk: Any, path: str, status: int
+async def test_place_when_bad_account_then_lane_and_fastapi_answer_alike(
+    desk: Desk, fastapi_app: FastAPI, make_desk: Any, path: str, status: int
 ) -> None:
     other = await make_desk()
-    response = await desk.client.post(
-        path.format(other=other.account_id),
-        json={"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 0.1},
-        headers=desk.headers,
-    )
 
-    assert response.status_code == status
-    assert response.headers["content-type"] == "application/problem+json"
+    async def post() -> httpx.Response:
+        return await desk.client.post(
+            path.format(other=other.account_id),
+            json={"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 0.1},
+            headers=desk.headers,
+        )
+
+    lane = await post()
+    stock = await _stock(fastapi_app, post)
+
+    assert lane.status_code == status
+    assert lane.headers["content-type"] == "application/problem+json"
+    assert _answer(lane) == _answer(stock)
 
 
-async def test_place_when_no_credentials_then_401_before_the_body_is_judged(desk: Desk) -> None:
-    response = await desk.client.post(desk.url("/orders"), json={"symbol": "BTCUSD"})
+async def test_place_when_no_credentials_then_401_before_the_body_is_judged(
+    desk: Desk, fastapi_app: FastAPI
+) -> None:
+    async def post() -> httpx.Response:
+        return await desk.client.post(desk.url("/orders"), json={"symbol": "BTCUSD"})
 
-    assert response.status_code == 401
+    lane = await post()
+    stock = await _stock(fastapi_app, post)
+
+    assert lane.status_code == 401
+    assert _answer(lane) == _answer(stock)
