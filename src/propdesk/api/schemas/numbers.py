@@ -35,24 +35,26 @@ def _number_schema(maximum: Decimal, *, exclusive: bool = False) -> WithJsonSche
     return WithJsonSchema({"type": "number", "exclusiveMinimum": 0, bound: float(maximum)})
 
 
+# The bounds come before the BeforeValidator, so that pydantic checks them in its core (after
+# json_number, as before): placed after it, they ran as Python validators, 3x slower.
 Quantity = Annotated[
     Decimal,
-    BeforeValidator(json_number),
     Field(gt=0, le=MAX_QTY, decimal_places=MAX_DECIMALS, allow_inf_nan=False),
+    BeforeValidator(json_number),
     _number_schema(MAX_QTY),
 ]
 """Contracts, shares or coins: positive, at most 1e9, ten decimals at most."""
 Price = Annotated[
     Decimal,
-    BeforeValidator(json_number),
     Field(gt=0, le=MAX_PRICE, decimal_places=MAX_DECIMALS, allow_inf_nan=False),
+    BeforeValidator(json_number),
     _number_schema(MAX_PRICE),
 ]
 """A positive price (or trail distance), at most 1e12, ten decimals at most."""
 Percent = Annotated[
     Decimal,
-    BeforeValidator(json_number),
     Field(gt=0, lt=100, decimal_places=MAX_DECIMALS, allow_inf_nan=False),
+    BeforeValidator(json_number),
     _number_schema(Decimal(100), exclusive=True),
 ]
 """A percentage strictly between 0 and 100 (a trailing stop's trail)."""
