@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from propdesk.accounts.owners import AccountRef
 from propdesk.api import deps
@@ -63,21 +63,18 @@ async def place_order(
     request: Request,
     response: Response,
 ) -> OrderRead:
-    order, status = await _place(services, account, body)
+    view, status = await _place(services, account, body)
     response.status_code = status
-    response.headers["Location"] = f"{request.url.path}/{order.id}"
-    return order
+    response.headers["Location"] = f"{request.url.path}/{view.order.id}"
+    return OrderRead.of_view(view)
 
 
 async def _place(
     services: Services, account: AccountRef, body: OrderCreate
-) -> tuple[OrderRead, int]:
+) -> tuple[trading.OrderView, int]:
     # No request session: the answer comes from the engine.
     placed = await trading.place_order(None, services.engine, body.to_command(str(account.id)))
-    return OrderRead.of_view(placed.view), 201 if placed.created else 200
-
-
-_ORDER_JSON = TypeAdapter(OrderRead)
+    return placed.view, 201 if placed.created else 200
 
 
 async def place_order_lean(request: ExactJSONRequest) -> Response | None:
@@ -98,13 +95,13 @@ async def place_order_lean(request: ExactJSONRequest) -> Response | None:
     account = await deps.get_owned_account_ref(account_id, request, now, token, api_key)
     account = await deps.get_writable_account_ref(account, request)
     await deps.limit_orders(request.scope[deps.PRINCIPAL_KEY], request)
-    order, status = await _place(deps.services_of(request), account, body)
+    view, status = await _place(deps.services_of(request), account, body)
     return Response(
-        _ORDER_JSON.dump_json(order, by_alias=True),
+        OrderRead.json_of_view(view),
         status_code=status,
         media_type="application/json",
         # Spelled out: `request.url_for` walks the whole route table, on the hottest route.
-        headers={"Location": f"{request.scope['path']}/{order.id}"},
+        headers={"Location": f"{request.scope['path']}/{view.order.id}"},
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from propdesk.api.schemas.numbers import Number, Percent, Price, Quantity
@@ -207,42 +208,70 @@ class OrderRead(BaseModel):
 
     @classmethod
     def of(cls, order: Order, legs: Sequence[Order] | None = None) -> OrderRead:
-        created = datetime.fromtimestamp(order.created_at, UTC)
-        return cls(
-            id=order.id,
-            client_order_id=order.client_order_id,
-            account_id=uuid.UUID(order.account_id),
-            symbol=order.symbol,
-            side=order.side,
-            type=order.type,
-            qty=order.qty,
-            filled_qty=order.filled_qty,
-            filled_avg_price=order.filled_avg_price,
-            limit_price=order.limit_price,
-            stop_price=order.stop_price,
-            trail_price=order.trail_price,
-            trail_percent=order.trail_percent,
-            hwm=order.water_mark,
-            time_in_force=order.time_in_force,
-            order_class=order.order_class,
-            status=order.status,
-            reject_reason=order.reject_reason,
-            legs=None if legs is None else [cls.of(leg) for leg in legs],
-            leg=order.leg,
-            parent_id=order.parent_id,
-            sibling_id=order.sibling_id,
-            created_at=created,
-            updated_at=datetime.fromtimestamp(order.updated_at, UTC),
-            submitted_at=created,
-            filled_at=_at(order.filled_at),
-            canceled_at=_at(order.canceled_at),
-            expired_at=_at(order.expired_at),
-            expires_at=_at(order.expires_at),
-        )
+        fields = _fields(order)
+        fields["account_id"] = uuid.UUID(order.account_id)
+        fields["legs"] = None if legs is None else [cls.of(leg) for leg in legs]
+        return cls(**fields)
 
     @classmethod
     def of_view(cls, view: OrderView) -> OrderRead:
         return cls.of(view.order, view.legs)
+
+    @staticmethod
+    def json_of_view(view: OrderView) -> bytes:
+        """`OrderRead.of_view(view)` as JSON, the same bytes, without building the model
+        (the hot path's answer: validating and dumping the model cost ~5% of placing an
+        order). Held to the model's bytes by a property test."""
+        return orjson.dumps(_json_fields(view.order, view.legs), default=float, option=_UTC_Z)
+
+
+_UTC_Z = orjson.OPT_UTC_Z
+
+
+def _fields(order: Order) -> dict[str, Any]:
+    """OrderRead's fields in its order (what it dumps), from the domain order; `legs` is
+    left None."""
+    created = datetime.fromtimestamp(order.created_at, UTC)
+    return {
+        "id": order.id,
+        "client_order_id": order.client_order_id,
+        "account_id": order.account_id,
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.type,
+        "qty": order.qty,
+        "filled_qty": order.filled_qty,
+        "filled_avg_price": order.filled_avg_price,
+        "limit_price": order.limit_price,
+        "stop_price": order.stop_price,
+        "trail_price": order.trail_price,
+        "trail_percent": order.trail_percent,
+        "hwm": order.water_mark,
+        "time_in_force": order.time_in_force,
+        "order_class": order.order_class,
+        "status": order.status,
+        "reject_reason": order.reject_reason,
+        "legs": None,
+        "leg": order.leg,
+        "parent_id": order.parent_id,
+        "sibling_id": order.sibling_id,
+        "created_at": created,
+        "updated_at": datetime.fromtimestamp(order.updated_at, UTC),
+        "submitted_at": created,
+        "filled_at": _at(order.filled_at),
+        "canceled_at": _at(order.canceled_at),
+        "expired_at": _at(order.expired_at),
+        "expires_at": _at(order.expires_at),
+    }
+
+
+def _json_fields(order: Order, legs: Sequence[Order] | None) -> dict[str, Any]:
+    """What OrderRead dumps, for orjson: Decimals are left for `default` (float, as `Number`
+    serializes them)."""
+    fields = _fields(order)
+    if legs is not None:
+        fields["legs"] = [_json_fields(leg, None) for leg in legs]
+    return fields
 
 
 class CanceledOrderRead(BaseModel):
