@@ -69,6 +69,30 @@ async def test_request_when_handler_silent_then_timeout() -> None:
         await bus.request("commands", 1, deadline=0.01)
 
 
+async def test_request_when_the_reply_comes_after_the_deadline_then_dropped() -> None:
+    bus = MemoryBus()
+    queue = bus.channel("commands")
+
+    with pytest.raises(BusTimeoutError):
+        await bus.request("commands", 1, deadline=0.01)
+    late = queue.get_nowait()
+    late.reply("too late")  # the handler answers anyway: nobody hears it, nothing breaks
+
+    assert late.future.exception() is not None
+
+
+async def test_request_when_the_caller_is_cancelled_then_the_handler_can_still_reply() -> None:
+    bus = MemoryBus()
+    queue = bus.channel("commands")
+    caller = asyncio.create_task(bus.request("commands", 1))
+    await asyncio.sleep(0)
+
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    queue.get_nowait().reply("applied anyway")  # no error for the engine
+
+
 async def test_release_when_requests_pending_then_callers_fail_fast() -> None:
     bus = MemoryBus()
     bus.channel("commands")
