@@ -13,7 +13,6 @@ from prometheus_client import make_asgi_app
 
 from propdesk import __version__
 from propdesk.api.errors import install_error_handlers
-from propdesk.api.headers import SecurityHeadersMiddleware
 from propdesk.api.lean import install_lean_lane
 from propdesk.api.middleware import RequestContextMiddleware
 from propdesk.api.routers import (
@@ -108,7 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -117,9 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["Retry-After", "X-Request-ID", "X-Process-Time", "Location"],
         )
-    # Outermost, so that every response gets them (CORS preflights included).
+    # Outermost: request id, timing, metrics and security headers on every response (CORS
+    # preflights included).
     app.add_middleware(
-        SecurityHeadersMiddleware,
+        RequestContextMiddleware,
         docs_paths=[
             app.docs_url or "",
             app.redoc_url or "",

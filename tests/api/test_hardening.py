@@ -82,6 +82,7 @@ async def test_cors_when_origin_configured_then_only_that_origin_granted(
     assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
     assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
     assert allowed.headers["x-content-type-options"] == "nosniff"
+    assert "x-request-id" in allowed.headers  # the preflight is a request like any other
     assert "access-control-allow-origin" not in refused.headers
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from propdesk.domain.orders import (
     OrderType,
     TimeInForce,
     sequential_ids,
+    uuid_ids,
 )
 
 S = OrderStatus
@@ -111,3 +113,13 @@ def test_is_working_when_held_then_false_but_open() -> None:
 def test_sequential_ids_when_called_then_counts_up_from_one() -> None:
     ids = sequential_ids("o-")
     assert [ids(), ids(), ids()] == ["o-1", "o-2", "o-3"]
+
+
+def test_uuid_ids_when_drawn_then_distinct_canonical_version_4_uuids() -> None:
+    ids = uuid_ids()
+    drawn = [ids() for _ in range(2000)]
+
+    assert len(set(drawn)) == len(drawn)
+    for value in drawn:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)

@@ -33,8 +33,9 @@ async def get_services(request: Request) -> Services:
 def services_of(request: Request) -> Services:
     """Dependencies on the request path read the services straight off the request: every
     `Depends` layer costs FastAPI a walk of its subtree per request, and these run on every
-    authenticated call (the order route among them)."""
-    services: Services = request.state.services
+    authenticated call (the order route among them). Read from the scope's lifespan state
+    itself: `request.state` wraps it in a new object per request."""
+    services: Services = request.scope["state"]["services"]
     return services
 
 

@@ -1,4 +1,4 @@
-"""Security headers on every HTTP response (pure ASGI, like the request-context middleware).
+"""Security headers on every HTTP response (added by the request-context middleware).
 
 The API's content security policy forbids everything: its responses are JSON, never pages.
 The documentation pages are the exception: Swagger UI and ReDoc load their scripts and
@@ -9,8 +9,6 @@ policy allows exactly that and no more.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOCS_POLICY = "; ".join(
@@ -28,9 +26,11 @@ DOCS_POLICY = "; ".join(
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str], hsts: bool = False) -> None:
-        self.app = app
+class SecurityHeaders:
+    """The headers a response to a path gets (the request-context middleware adds those the
+    response does not set itself)."""
+
+    def __init__(self, *, docs_paths: Iterable[str], hsts: bool = False) -> None:
         self.docs_paths = tuple(path for path in docs_paths if path)
         self.docs_prefixes = tuple(path + "/" for path in self.docs_paths)
         common = [
@@ -40,23 +40,9 @@ class SecurityHeadersMiddleware:
         ]
         if hsts:
             common.append((b"strict-transport-security", HSTS.encode()))
-        self.api_headers = [*common, (b"content-security-policy", API_POLICY.encode())]
-        self.docs_headers = [*common, (b"content-security-policy", DOCS_POLICY.encode())]
+        self.api_headers = (*common, (b"content-security-policy", API_POLICY.encode()))
+        self.docs_headers = (*common, (b"content-security-policy", DOCS_POLICY.encode()))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
+    def for_path(self, path: str) -> tuple[tuple[bytes, bytes], ...]:
         docs = path in self.docs_paths or path.startswith(self.docs_prefixes)
-        extra = self.docs_headers if docs else self.api_headers
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in extra if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        return self.docs_headers if docs else self.api_headers
