@@ -12,7 +12,18 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Select,
+    bindparam,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
@@ -248,21 +259,70 @@ def _upsert(dialect: str, table: Any, keys: Sequence[str]) -> Any:
     return statement
 
 
+class _SQLiteStatement:
+    """A table's INSERT (or upsert on `keys`) as SQLite's driver takes it: its text, and the
+    converter of each parameter, the column type's own bind processor. A batch's rows go to
+    `executemany` as tuples: SQLAlchemy's per-statement compilation and per-row parameter
+    processing cost more than SQLite's own work (the engine's commits run in the writer
+    thread, whose Python holds the GIL against the event loop)."""
+
+    def __init__(self, table: Any, keys: Sequence[str], dialect: Dialect) -> None:
+        statement = _upsert("sqlite", table, keys) if keys else insert(table)
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        # The parameters in the order of the text's placeholders.
+        self.names = tuple(compiled.positiontup or ())
+        types = {c.name: c.type for c in table.columns}
+        self.processors = tuple(
+            types[name].dialect_impl(dialect).bind_processor(dialect) for name in self.names
+        )
+
+    def execute(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
+        converted = [
+            tuple(
+                value if process is None else process(value)
+                for process, value in zip(
+                    self.processors, map(row.__getitem__, self.names), strict=True
+                )
+            )
+            for row in rows
+        ]
+        connection.exec_driver_sql(self.sql, converted)
+
+
+_SQLITE_STATEMENTS: dict[str, _SQLiteStatement] = {}
+
+
+def _write(
+    connection: Connection, table: Any, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Insert `rows` into `table`, updating those whose `keys` exist already if keys are
+    given."""
+    dialect = connection.dialect
+    if dialect.name == "sqlite":
+        statement = _SQLITE_STATEMENTS.get(table.name)
+        if statement is None:
+            statement = _SQLITE_STATEMENTS[table.name] = _SQLiteStatement(table, keys, dialect)
+        statement.execute(connection, rows)
+    elif keys:
+        connection.execute(_upsert(dialect.name, table, keys), rows)
+    else:
+        connection.execute(insert(table), rows)
+
+
 def save(connection: Connection, changes: Changes) -> None:
     """Write one batch in the caller's transaction (`Database.write`; the engine acknowledges
     only after its commit)."""
-    dialect = connection.dialect.name
     if changes.orders:
-        rows = [_order_values(o) for o in changes.orders.values()]
-        connection.execute(_upsert(dialect, ORDERS, ["id"]), rows)
+        _write(connection, ORDERS, ("id",), [_order_values(o) for o in changes.orders.values()])
     if changes.fills:
-        connection.execute(insert(ExecutionRow), [_fill_values(f) for f in changes.fills])
+        _write(connection, EXECUTIONS, (), [_fill_values(f) for f in changes.fills])
     if changes.positions:
         rows = [_position_values(p) for p in changes.positions.values()]
-        connection.execute(_upsert(dialect, POSITIONS, ["account_id", "symbol"]), rows)
+        _write(connection, POSITIONS, ("account_id", "symbol"), rows)
     if changes.ledgers:
         rows = [_ledger_values(ledger) for ledger in changes.ledgers.values()]
-        connection.execute(_upsert(dialect, LEDGERS, ["account_id"]), rows)
+        _write(connection, LEDGERS, ("account_id",), rows)
         # The account's cash balance, as the account API and the reset read it.
         connection.execute(
             update(Account).where(Account.id == bindparam("ledger_account")),
