@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, delete, insert
 from domain.builders import INSTRUMENTS, NOW, bracket, d, tick
 from propdesk.domain.broker import Broker
 from propdesk.domain.commands import CancelOrder
-from propdesk.domain.orders import OrderSide, OrderStatus, sequential_ids
+from propdesk.domain.orders import OrderId, OrderSide, OrderStatus, sequential_ids
 from propdesk.store.db import Database
 from propdesk.store.models import Account, User
 from propdesk.store.repositories import trading
@@ -146,3 +147,24 @@ async def test_save_when_an_order_changes_then_its_row_is_updated_in_place(
     assert stored.status is OrderStatus.canceled
     assert stored == canceled.orders[take_profit.id]
     assert len((await _rows(database))["orders"]) == 3
+
+
+async def test_save_when_more_rows_than_one_statement_takes_then_every_row_stored(
+    database: Database,
+) -> None:
+    _, changes = _traded()
+    entry = next(iter(changes.orders.values()))
+    # 2,500 orders × 30 columns: more parameters than one SQLite statement takes (32,766).
+    many = [
+        replace(entry, id=OrderId(f"o-{n}"), client_order_id=f"c-{n}", seq=n, parent_id=None)
+        for n in range(2_500)
+    ]
+    batch = Changes({order.id: order for order in many}, [], {}, {})
+
+    await database.write(lambda connection: save(connection, batch))
+
+    stored = (await _rows(database))["orders"]
+    assert len(stored) == 2_500
+    async with database.session() as session:
+        last = await trading.get_order(session, str(ACCOUNT), OrderId("o-2499"))
+    assert last == many[-1]

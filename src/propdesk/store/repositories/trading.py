@@ -6,6 +6,7 @@ Only the engine writes here (one transaction per batch); everything else reads.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -269,25 +270,50 @@ class _SQLiteStatement:
     def __init__(self, table: Any, keys: Sequence[str], dialect: Dialect) -> None:
         statement = _upsert("sqlite", table, keys) if keys else insert(table)
         compiled = statement.compile(dialect=dialect)
-        self.sql: str = compiled.string
+        sql: str = compiled.string
         # The parameters in the order of the text's placeholders.
         self.names = tuple(compiled.positiontup or ())
         types = {c.name: c.type for c in table.columns}
         self.processors = tuple(
             types[name].dialect_impl(dialect).bind_processor(dialect) for name in self.names
         )
+        # One row's placeholders, to repeat for a statement of many rows.
+        self._row = "(" + ", ".join("?" for _ in self.names) + ")"
+        if sql.count(self._row) != 1:  # pragma: no cover - SQLAlchemy's text changed shape
+            raise RuntimeError(f"unexpected INSERT text for {table.name}: {sql}")
+        self._sql = sql
+        self._texts: dict[int, str] = {}
 
-    def execute(self, connection: Connection, rows: Iterable[dict[str, Any]]) -> None:
-        converted = [
-            tuple(
+    def text(self, rows: int) -> str:
+        """The statement for `rows` rows (VALUES (…), (…), …), made once per count."""
+        text = self._texts.get(rows)
+        if text is None:
+            text = self._sql.replace(self._row, ", ".join([self._row] * rows), 1)
+            self._texts[rows] = text
+        return text
+
+    def execute(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """All of `rows` in as few statements as SQLite allows: one `step` each, where
+        `executemany` steps once per row, and each step gives up the GIL and waits (up to
+        the switch interval) to take it back from the busy event loop."""
+        processors, names = self.processors, self.names
+        max_rows = _max_variables(connection) // len(names)
+        for start in range(0, len(rows), max_rows):
+            chunk = rows[start : start + max_rows]
+            values = [
                 value if process is None else process(value)
-                for process, value in zip(
-                    self.processors, map(row.__getitem__, self.names), strict=True
-                )
-            )
-            for row in rows
-        ]
-        connection.exec_driver_sql(self.sql, converted)
+                for row in chunk
+                for process, value in zip(processors, map(row.__getitem__, names), strict=True)
+            ]
+            connection.exec_driver_sql(self.text(len(chunk)), tuple(values))
+
+
+def _max_variables(connection: Connection) -> int:
+    """The most parameters SQLite takes in one statement (32,766 since 3.32; as built)."""
+    limit: int = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
+        sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    )
+    return limit
 
 
 _SQLITE_STATEMENTS: dict[str, _SQLiteStatement] = {}
