@@ -293,12 +293,17 @@ class Engine:
                 await self._commit(group)
             except Exception:  # a bug here must not stall every later command
                 log.exception("committer failed: rebuilding the broker from the store")
-                self._failed_epoch = max(self._failed_epoch, *(a.epoch for a in group))
-                for applied in group:
-                    _fail(applied, EngineUnavailableError("the order store is unavailable"))
+                self._void(group)
             finally:
                 for _ in group:
                     queue.task_done()
+
+    def _void(self, group: list[_Applied]) -> None:
+        """The group never became durable: fail its commands, and have the engine rebuild
+        the broker from the store before its next batch (voiding what was applied since)."""
+        self._failed_epoch = max(self._failed_epoch, *(a.epoch for a in group))
+        for applied in group:
+            _fail(applied, EngineUnavailableError("the order store is unavailable"))
 
     async def _commit(self, group: list[_Applied]) -> None:
         """Write the group's changes in one transaction, then answer and publish, in order."""
@@ -316,9 +321,7 @@ class Engine:
             except Exception:
                 self.stats.commit_failures += 1
                 log.exception("commit failed: rebuilding the broker from the store")
-                self._failed_epoch = max(a.epoch for a in live)
-                for applied in live:
-                    _fail(applied, EngineUnavailableError("the order store is unavailable"))
+                self._void(live)
                 return
             self.stats.last_commit_ms = (time.perf_counter() - started) * 1000
             self.stats.commits += 1

@@ -261,11 +261,12 @@ def _upsert(dialect: str, table: Any, keys: Sequence[str]) -> Any:
 
 
 class _SQLiteStatement:
-    """A table's INSERT (or upsert on `keys`) as SQLite's driver takes it: its text, and the
-    converter of each parameter, the column type's own bind processor. A batch's rows go to
-    `executemany` as tuples: SQLAlchemy's per-statement compilation and per-row parameter
-    processing cost more than SQLite's own work (the engine's commits run in the writer
-    thread, whose Python holds the GIL against the event loop)."""
+    """A table's INSERT (or upsert on `keys`) as SQLite's driver takes it: SQLAlchemy's own
+    text, and the converter of each parameter, the column type's own bind processor. A
+    batch's rows go as one multi-row statement of plain values: SQLAlchemy's per-statement
+    compilation and per-row parameter processing cost more than SQLite's own work (the
+    engine's commits run in the writer thread, whose Python holds the GIL against the event
+    loop)."""
 
     def __init__(self, table: Any, keys: Sequence[str], dialect: Dialect) -> None:
         statement = _upsert("sqlite", table, keys) if keys else insert(table)
@@ -283,6 +284,8 @@ class _SQLiteStatement:
             raise RuntimeError(f"unexpected INSERT text for {table.name}: {sql}")
         self._sql = sql
         self._texts: dict[int, str] = {}
+        self._max_rows = 0
+        """Rows per statement within SQLite's parameter limit (read at the first write)."""
 
     def text(self, rows: int) -> str:
         """The statement for `rows` rows (VALUES (…), (…), …), made once per count."""
@@ -297,7 +300,9 @@ class _SQLiteStatement:
         `executemany` steps once per row, and each step gives up the GIL and waits (up to
         the switch interval) to take it back from the busy event loop."""
         processors, names = self.processors, self.names
-        max_rows = _max_variables(connection) // len(names)
+        if not self._max_rows:
+            self._max_rows = _max_variables(connection) // len(names)
+        max_rows = self._max_rows
         for start in range(0, len(rows), max_rows):
             chunk = rows[start : start + max_rows]
             values = [
