@@ -112,6 +112,8 @@ def make_settings(database_url: str) -> Callable[..., Settings]:
             "backfill_days": 0,
             "log_level": "WARNING",
             "admin_password": ADMIN_PASSWORD,
+            # Every message the bus carries crosses as bytes, as it would between processes.
+            "bus_encode": True,
             **CHEAP_PASSWORD_HASHING,
         }
         values.update(overrides)

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     env: Environment = Environment.development
     database_url: str = "sqlite+aiosqlite:///var/propdesk.db"
     redis_url: str | None = None
+    bus_encode: bool = False
+    """Encode every message the in-process bus carries, as a remote bus would: a value that
+    could not cross a process fails at once (the test suite runs this way)."""
     secret_key: str = DEVELOPMENT_SECRET
     log_level: str = "INFO"
     log_json: bool = False

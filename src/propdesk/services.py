@@ -11,15 +11,20 @@ from propdesk.auth.cache import CredentialCache
 from propdesk.auth.passwords import PasswordHasher
 from propdesk.auth.ratelimit import RateLimiter
 from propdesk.auth.users import ensure_first_admin
+from propdesk.bus.codec import JsonCodec
 from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
+from propdesk.domain import codec
 from propdesk.engine.engine import Engine
 from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.live import LiveState
 from propdesk.store.db import Database, open_database
+from propdesk.trading.port import BusTradingPort, ReadYourWritesPort, TradingPort
+from propdesk.trading.reads import ReadModel
 from propdesk.ws.hub import Hub
+from propdesk.ws.payloads import RegimePayload, SignalPayload
 
 log = structlog.get_logger(__name__)
 
@@ -36,6 +41,9 @@ class Services:
     hasher: PasswordHasher
     limiter: RateLimiter
     engine: Engine
+    """Wiring only: gateways reach it through `port` and read what it committed in `reads`."""
+    port: TradingPort
+    reads: ReadModel
     hub: Hub
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
     """Credentials verified in the last few seconds (auth.cache)."""
@@ -45,20 +53,40 @@ class Services:
     async def start(cls, settings: Settings) -> Services:
         database = await open_database(settings.database_url)
         catalogue = Catalogue.load(settings.instruments_file)
-        bus = MemoryBus()
+        encoding = None
+        if settings.bus_encode:
+            models = (SignalPayload, RegimePayload)  # published by strategies as they are
+            encoding = JsonCodec(codec.to_plain, codec.from_plain, models=models)
+        bus = MemoryBus(codec=encoding)
         feed = Feed(settings, catalogue, database, bus)
         live = LiveState(bus, catalogue, database)
         bars = BarCache(database, catalogue)
         hasher = PasswordHasher.from_settings(settings)
         limiter = RateLimiter.from_settings(settings)
-        engine = Engine(database, catalogue, bus, settings=settings.broker_settings())
-        hub = Hub.from_settings(settings, bus, catalogue, live, bars, reader=engine)
+        broker_settings = settings.broker_settings()
+        engine = Engine(database, catalogue, bus, settings=broker_settings)
+        reads = ReadModel(bus, database, catalogue, live.tick, broker_settings.mark)
+        port = ReadYourWritesPort(BusTradingPort(bus), reads)
+        hub = Hub.from_settings(settings, bus, catalogue, live, bars, reader=reads)
         services = cls(
-            settings, database, catalogue, bus, feed, live, bars, hasher, limiter, engine, hub
+            settings,
+            database,
+            catalogue,
+            bus,
+            feed,
+            live,
+            bars,
+            hasher,
+            limiter,
+            engine,
+            port,
+            reads,
+            hub,
         )
         services.credentials = CredentialCache(settings.auth_cache_seconds)
         await ensure_first_admin(database, settings, hasher)
-        # Consumers subscribe before the producer starts, so that no tick is missed.
+        # Consumers subscribe before the producers start, so that no tick or commit is missed.
+        await reads.start()
         await engine.start()
         await live.start()
         await feed.start()
@@ -69,6 +97,7 @@ class Services:
         await self.hub.stop()
         await self.feed.stop()
         await self.engine.stop()
+        await self.reads.stop()
         await self.live.stop()
         await self.bus.close()
         await self.limiter.close()

@@ -10,9 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from propdesk.bus.base import BusTimeoutError
+from propdesk.bus.base import BusTimeoutError, NoHandlerError, UnavailableError
 from propdesk.domain.commands import SubmitOrder
-from propdesk.engine.engine import Ack, EngineUnavailableError
 from propdesk.store.repositories import trading as store
 
 if TYPE_CHECKING:
@@ -266,15 +265,16 @@ async def test_place_when_the_engine_is_stopped_then_503_with_retry_after(desk: 
 
 
 @pytest.mark.parametrize(
-    "error", [BusTimeoutError("no reply"), EngineUnavailableError("the store is down")]
+    "error",
+    [BusTimeoutError("no reply"), NoHandlerError("nobody"), UnavailableError("the store is down")],
 )
 async def test_place_when_the_engine_fails_then_503_never_500(
     desk: Desk, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    async def failing(command: SubmitOrder, *, deadline: float = 10.0) -> Ack:
+    async def failing(channel: str, command: SubmitOrder, *, deadline: float = 10.0) -> object:
         raise error
 
-    monkeypatch.setattr(desk.services.engine, "send", failing)
+    monkeypatch.setattr(desk.services.bus, "request", failing)
 
     response = await desk.order()
 

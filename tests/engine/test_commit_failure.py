@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from propdesk.bus.base import UnavailableError
 from propdesk.domain.orders import OrderStatus
-from propdesk.engine.engine import EngineUnavailableError
 from propdesk.services import Services
 from propdesk.store.repositories import trading as store
 
@@ -74,7 +74,8 @@ async def test_commit_when_it_fails_then_its_batch_and_the_ones_applied_after_it
     writes.release.set()
     results = await asyncio.gather(first, second, return_exceptions=True)
 
-    assert [type(r) for r in results] == [EngineUnavailableError, EngineUnavailableError]
+    # Only the kind of failure crosses the bus: "unavailable, retry".
+    assert [type(r) for r in results] == [UnavailableError, UnavailableError]
     assert services.engine.stats.commit_failures == 1
     assert await _orders(services, account) == []
     # Memory went back to the store: neither order exists, both ids are free again.

@@ -15,7 +15,8 @@ from propdesk.domain.bars import Tick
 from propdesk.domain.commands import CancelOrder, SubmitOrder
 from propdesk.domain.events import OrderAccepted, OrderFilled
 from propdesk.domain.orders import OrderSide, OrderStatus, OrderType, TimeInForce
-from propdesk.engine.engine import Engine, ResetAccount
+from propdesk.domain.results import ResetAccount
+from propdesk.engine.engine import Engine
 from propdesk.services import Services
 from propdesk.store.repositories import trading as store
 
@@ -104,12 +105,12 @@ async def test_submit_when_retried_then_the_original_comes_back_once(
     assert [p.qty for p in positions] == [Decimal("0.1")]
 
 
-async def test_events_when_committed_then_published_on_the_account_topic(
+async def test_events_when_committed_then_published_as_one_message_per_commit(
     services: Services, client: httpx.AsyncClient, make_user: MakeUser
 ) -> None:
     account_id = await open_account(client, (await make_user()).headers)
     await quote(services, "BTCUSD", "100.00", "100.01")
-    subscription = services.bus.subscribe(Topics.account(account_id))
+    subscription = services.bus.subscribe(Topics.EVENTS)
     limit = SubmitOrder(
         account_id,
         "BTCUSD",
@@ -122,11 +123,13 @@ async def test_events_when_committed_then_published_on_the_account_topic(
 
     ack = await services.engine.send(limit)
 
-    event = await asyncio.wait_for(subscription.get(), 1)
-    # (The account opened in the engine when it was created: that event came before.)
+    commit = await asyncio.wait_for(subscription.get(), 1)
+    [event] = commit.events
+    # (The account opened in the engine when it was created: that commit came before.)
     assert isinstance(event, OrderAccepted)
     assert ack.order is not None
     assert event.order.id == ack.order.id
+    assert ack.commit == commit.mark
     subscription.close()
 
 

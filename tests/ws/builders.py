@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from propdesk.bus.base import Subscription
+from propdesk.bus.memory import MemoryBus
 from propdesk.domain.bars import Bar, BarEvent, Tick
 from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import (
@@ -91,6 +93,11 @@ class FakeReader:
     orders: dict[str, list[Order]] = field(default_factory=dict)
     positions_of: dict[str, list[Position]] = field(default_factory=dict)
     accounts: dict[str, AccountSnapshot] = field(default_factory=dict)
+    events: MemoryBus = field(default_factory=MemoryBus)
+    """Where a test publishes the committed events of `Topics.account(…)`."""
+
+    def subscribe(self, topic: str, *, maxsize: int = 10_000) -> Subscription:
+        return self.events.subscribe(topic, maxsize=maxsize)
 
     def open_orders(self, account_id: str) -> list[Order]:
         return self.orders.get(account_id, [])

@@ -257,7 +257,7 @@ async def test_account_topics_when_events_are_published_then_snapshot_then_mappe
             PositionChanged(position(account, "1"), T + 1),
             AccountChanged(ledger(account, "12.5"), T + 1),
         ):
-            services.bus.publish_nowait(topic, event)
+            reader.events.publish_nowait(topic, event)
         updates = [await ws.receive() for _ in range(7)]
 
     assert snapshots["orders"]["orders"][0]["id"] == "o-1"

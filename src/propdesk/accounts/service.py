@@ -11,7 +11,7 @@ from decimal import Decimal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from propdesk.domain.accounts import AccountStatus, RuleSet
+from propdesk.domain.accounts import RuleSet
 from propdesk.errors import ConflictError, NotFoundError
 from propdesk.store.models import Account, AccountPeriod
 from propdesk.store.repositories import accounts as account_rows
@@ -78,29 +78,10 @@ async def rename_account(
     return account
 
 
-async def reset_account(session: AsyncSession, account: Account, now: datetime) -> Account:
-    """Back to the starting balance and active: the current period is closed with its ending
-    balance and a new one starts. API keys and the rule set are untouched."""
-    ending_balance = account.balance
-    account.balance = account.starting_balance
-    account.status = AccountStatus.active
-    account.updated_at = now
-    # Write the account first: its row lock (PostgreSQL) or the write lock (SQLite) orders
-    # two concurrent resets, so that each sees the other's period.
-    await session.flush()
-    current = await account_rows.current_period(session, account.id)
-    if current is not None:
-        current.ended_at = now
-        current.ending_balance = ending_balance
-    number = await account_rows.last_period_number(session, account.id) + 1
-    await account_rows.add_period(
-        session,
-        account_id=account.id,
-        number=number,
-        starting_balance=account.starting_balance,
-        now=now,
-    )
-    log.info("account reset", account_id=str(account.id), period=number)
+async def reload(session: AsyncSession, account: Account) -> Account:
+    """The account as stored now: the engine writes its balance and status (a reset, a
+    lock), never a gateway."""
+    await session.refresh(account)
     return account
 
 

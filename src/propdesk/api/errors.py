@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from propdesk.bus.base import BusTimeoutError, NoHandlerError
+from propdesk.bus.base import BusTimeoutError, NoHandlerError, UnavailableError
 from propdesk.errors import (
     ConflictError,
     NotAuthenticatedError,
@@ -225,6 +225,7 @@ HANDLERS: dict[type[Exception], Any] = {
     ServiceError: _service,
     BusTimeoutError: _unavailable,
     NoHandlerError: _unavailable,
+    UnavailableError: _unavailable,
     Exception: _unhandled,
 }
 

@@ -1,4 +1,9 @@
-"""In-process bus: one bounded queue per subscriber; publishing never blocks the publisher."""
+"""In-process bus: one bounded queue per subscriber; publishing never blocks the publisher.
+
+With a codec (`MemoryBus(codec=…)`) every message, request, reply and failure is encoded and
+decoded on its way, as a remote bus would carry it: a value that cannot cross a process
+boundary, or a comparison by identity, fails in the tests of the embedded mode already.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,15 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from propdesk.bus.base import BusTimeoutError, NoHandlerError
+from propdesk.bus.base import BusTimeoutError, HandlerFailedError, NoHandlerError, UnavailableError
+
+
+class Codec(Protocol):
+    def encode(self, value: Any) -> bytes: ...
+
+    def decode(self, data: bytes) -> Any: ...
 
 
 class MemorySubscription:
@@ -60,32 +71,71 @@ class MemorySubscription:
 class MemoryRequest:
     message: Any
     future: asyncio.Future[Any] = field(repr=False)
+    codec: Codec | None = field(default=None, repr=False)
 
     def reply(self, result: Any) -> None:
         if not self.future.done():
+            if self.codec is not None:
+                result = self.codec.decode(self.codec.encode(result))
             self.future.set_result(result)
 
     def fail(self, error: BaseException) -> None:
         if not self.future.done():
+            if self.codec is not None:
+                error = _as_remote(error)
             self.future.set_exception(error)
+
+
+def _as_remote(error: BaseException) -> BaseException:
+    """What of a failure crosses a process boundary: its kind and its message."""
+    if isinstance(error, UnavailableError):
+        return UnavailableError(str(error))
+    return HandlerFailedError(f"{type(error).__name__}: {error}")
 
 
 def _expire(request: MemoryRequest, channel: str, deadline: float) -> None:
     request.fail(BusTimeoutError(f"no reply on {channel!r} within {deadline}s"))
 
 
+class MemoryChannel:
+    """One channel's requests, for its handler."""
+
+    def __init__(self, bus: MemoryBus, name: str) -> None:
+        self._bus = bus
+        self.name = name
+        self.queue: asyncio.Queue[MemoryRequest] = asyncio.Queue()
+
+    async def get(self) -> MemoryRequest:
+        return await self.queue.get()
+
+    def get_nowait(self) -> MemoryRequest:
+        return self.queue.get_nowait()
+
+    def pending(self) -> int:
+        return self.queue.qsize()
+
+    def close(self) -> None:
+        self._bus._release(self)
+        while not self.queue.empty():
+            self.queue.get_nowait().fail(NoHandlerError(f"{self.name!r} stopped"))
+
+
 class MemoryBus:
-    def __init__(self) -> None:
+    def __init__(self, *, codec: Codec | None = None) -> None:
         self._subscribers: defaultdict[str, list[MemorySubscription]] = defaultdict(list)
-        self._channels: dict[str, asyncio.Queue[MemoryRequest]] = {}
+        self._channels: dict[str, MemoryChannel] = {}
+        self.codec = codec
 
     async def request(self, channel: str, message: Any, *, deadline: float = 10.0) -> Any:
-        queue = self._channels.get(channel)
-        if queue is None:
+        served = self._channels.get(channel)
+        if served is None:
             raise NoHandlerError(f"nobody serves {channel!r}")
         loop = asyncio.get_running_loop()
-        request = MemoryRequest(message, loop.create_future())
-        queue.put_nowait(request)
+        codec = self.codec
+        if codec is not None:
+            message = codec.decode(codec.encode(message))
+        request = MemoryRequest(message, loop.create_future(), codec)
+        served.queue.put_nowait(request)
         # The deadline fails the reply slot itself (a late reply finds it done and is
         # dropped): one timer handle per request, where `asyncio.timeout` and a shield cost a
         # context manager, a rescheduling and a second future (~4% of placing an order).
@@ -95,32 +145,28 @@ class MemoryBus:
         finally:
             timer.cancel()
 
-    def channel(self, channel: str) -> asyncio.Queue[MemoryRequest]:
-        """The handler's queue of requests; the handler may drain it in batches."""
+    def channel(self, channel: str) -> MemoryChannel:
+        """The handler's channel of requests; the handler may drain it in batches."""
         if channel in self._channels:
             raise RuntimeError(f"{channel!r} already has a handler")
-        queue: asyncio.Queue[MemoryRequest] = asyncio.Queue()
-        self._channels[channel] = queue
-        return queue
+        served = MemoryChannel(self, channel)
+        self._channels[channel] = served
+        return served
 
-    def release(self, channel: str) -> None:
-        queue = self._channels.pop(channel, None)
-        while queue is not None and not queue.empty():
-            queue.get_nowait().fail(NoHandlerError(f"{channel!r} stopped"))
-
-    async def serve(self, channel: str) -> AsyncIterator[MemoryRequest]:
-        queue = self.channel(channel)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self.release(channel)
+    def _release(self, served: MemoryChannel) -> None:
+        if self._channels.get(served.name) is served:
+            del self._channels[served.name]
 
     async def publish(self, topic: str, message: Any) -> None:
         self.publish_nowait(topic, message)
 
     def publish_nowait(self, topic: str, message: Any) -> None:
-        for subscription in self._subscribers.get(topic, ()):
+        subscribers = self._subscribers.get(topic)
+        if not subscribers:
+            return
+        if self.codec is not None:
+            message = self.codec.decode(self.codec.encode(message))
+        for subscription in subscribers:
             subscription.offer(message)
 
     def subscribe(self, topic: str, *, maxsize: int = 10_000) -> MemorySubscription:
@@ -137,8 +183,8 @@ class MemoryBus:
             subscribers.remove(subscription)
 
     async def close(self) -> None:
-        for channel in list(self._channels):
-            self.release(channel)
+        for served in list(self._channels.values()):
+            served.close()
         for subscribers in self._subscribers.values():
             for subscription in list(subscribers):
                 subscription.closed = True

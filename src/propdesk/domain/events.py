@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from propdesk.domain.commands import Command
@@ -109,6 +110,17 @@ class AccountChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountReset:
+    """The account started over at `starting_balance`: the period that ended closed with
+    `ending_balance` (its cash balance), and the account is active again."""
+
+    account_id: str
+    starting_balance: Decimal
+    ending_balance: Decimal
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
 class CommandRejected:
     """A command refused without recording an order: modify, cancel, close, or a conflict."""
 
@@ -130,5 +142,6 @@ Event = (
     | OrderFilled
     | PositionChanged
     | AccountChanged
+    | AccountReset
     | CommandRejected
 )

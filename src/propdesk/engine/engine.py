@@ -21,21 +21,29 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import structlog
 
-from propdesk.bus.base import Topics
-from propdesk.bus.memory import MemoryBus, MemoryRequest, MemorySubscription
+from propdesk.bus.base import Bus, Request, RequestChannel, Subscription, Topics, UnavailableError
+from propdesk.bus.base import shard_of as shard_of_account
 from propdesk.domain.bars import Tick
 from propdesk.domain.broker import Broker, BrokerSettings
-from propdesk.domain.commands import Command, SubmitOrder
-from propdesk.domain.events import CommandRejected, Event, OrderAccepted, OrderRejected
+from propdesk.domain.events import Event
 from propdesk.domain.ledger import AccountSnapshot
-from propdesk.domain.orders import Order, uuid_ids
+from propdesk.domain.orders import Order, random_uuid, uuid_ids
 from propdesk.domain.positions import Position
+from propdesk.domain.results import (
+    CommandResult,
+    Commit,
+    CommitMark,
+    OpenAccount,
+    ResetAccount,
+    TradingCommand,
+    reset_account,
+    result_of,
+)
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.store.db import Database
 from propdesk.store.repositories import trading as store
@@ -50,43 +58,7 @@ IDLE_WAKEUP = 1.0
 """Seconds between expiry checks when neither commands nor ticks arrive."""
 
 
-@dataclass(frozen=True, slots=True)
-class ResetAccount:
-    """Back to the starting balance: orders canceled, positions gone (engine-level command)."""
-
-    account_id: str
-    starting_balance: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class OpenAccount:
-    """Start trading a new account now (its ledger, its first `account` event), rather than
-    with its first order: so that its snapshot and figures exist from the start."""
-
-    account_id: str
-
-
-EngineCommand = Command | ResetAccount | OpenAccount
-
-
-@dataclass(frozen=True, slots=True)
-class Ack:
-    """The engine's reply, sent after the commit.
-
-    `order` is the order a submission is about: the new one (accepted or rejected), or for
-    a retry (`replayed`) the original. `legs` are its bracket legs.
-    """
-
-    events: tuple[Event, ...]
-    order: Order | None = None
-    legs: tuple[Order, ...] = ()
-    replayed: bool = False
-    rejected: str | None = None
-    """Why a command was refused without recording an order (modify, cancel, close, a
-    client order id reused with other parameters)."""
-
-
-class EngineUnavailableError(RuntimeError):
+class EngineUnavailableError(UnavailableError):
     """The command could not be made durable (the store failed); it was not applied."""
 
 
@@ -109,7 +81,7 @@ class _Applied:
 
     epoch: int
     changes: store.Changes
-    replies: list[tuple[MemoryRequest, Ack | BaseException]]
+    replies: list[tuple[Request, CommandResult | BaseException]]
     events: list[Event]
     commands: int
     ticks: int
@@ -119,20 +91,28 @@ class _Applied:
 class Engine:
     database: Database
     catalogue: Catalogue
-    bus: MemoryBus
+    bus: Bus
     settings: BrokerSettings = field(default_factory=BrokerSettings)
+    shard: int = 0
+    """Which shard this engine is: it serves `Topics.commands(shard)` and owns the accounts
+    whose id hashes to it (`bus.base.shard_of`)."""
+    shards: int = 1
     clock: Callable[[], float] = time.time
     stats: EngineStats = field(default_factory=EngineStats)
 
     _broker: Broker | None = field(default=None, init=False, repr=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
-    _commands: asyncio.Queue[MemoryRequest] | None = field(default=None, init=False, repr=False)
-    _ticks: MemorySubscription | None = field(default=None, init=False, repr=False)
+    _commands: RequestChannel | None = field(default=None, init=False, repr=False)
+    _ticks: Subscription | None = field(default=None, init=False, repr=False)
     _applied: asyncio.Queue[_Applied] | None = field(default=None, init=False, repr=False)
     _committer: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
     _epoch: int = field(default=0, init=False, repr=False)
     """Batches applied since the broker was last restored from the store."""
     _failed_epoch: int = field(default=-1, init=False, repr=False)
+    _run_id: str = field(default_factory=random_uuid, init=False, repr=False)
+    """This run's name in its commit marks (`CommitMark.run`)."""
+    _published: int = field(default=0, init=False, repr=False)
+    """Commits published in this run: the `seq` of the last one."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -140,7 +120,7 @@ class Engine:
         await self._restore()
         # Subscribe before the feed starts and serve before any gateway can send.
         self._ticks = self.bus.subscribe(Topics.TICKS, maxsize=100_000)
-        self._commands = self.bus.channel(Topics.COMMANDS)
+        self._commands = self.bus.channel(Topics.commands(self.shard))
         self._applied = asyncio.Queue(MAX_PIPELINE)
         self._committer = asyncio.create_task(self._commit_loop(self._applied), name="committer")
         self._task = asyncio.create_task(
@@ -161,7 +141,7 @@ class Engine:
                 await self._committer
             self._committer = None
         if self._commands is not None:
-            self.bus.release(Topics.COMMANDS)
+            self._commands.close()
             self._commands = None
         if self._ticks is not None:
             self._ticks.close()
@@ -206,26 +186,28 @@ class Engine:
     def account(self, account_id: str) -> AccountSnapshot | None:
         return self.broker.account(account_id)
 
-    async def send(self, command: EngineCommand, *, deadline: float = 10.0) -> Ack:
-        """Apply a command and wait until it is durable (gateways call this)."""
-        ack: Ack = await self.bus.request(Topics.COMMANDS, command, deadline=deadline)
-        return ack
+    async def send(self, command: TradingCommand, *, deadline: float = 10.0) -> CommandResult:
+        """Apply a command and wait until it is durable, through the bus as a gateway would
+        (gateways themselves go through `trading.port`)."""
+        channel = Topics.commands(self.shard)
+        result: CommandResult = await self.bus.request(channel, command, deadline=deadline)
+        return result
 
     # ------------------------------------------------------------------ the loop
 
     async def _run(
         self,
-        commands: asyncio.Queue[MemoryRequest],
-        ticks: MemorySubscription,
+        commands: RequestChannel,
+        ticks: Subscription,
         pipeline: asyncio.Queue[_Applied],
     ) -> None:
-        next_command: asyncio.Future[MemoryRequest] | None = None
+        next_command: asyncio.Future[Request] | None = None
         next_tick: asyncio.Future[Tick] | None = None
         try:
             while True:
-                requests: list[MemoryRequest] = []
+                requests: list[Request] = []
                 batch_ticks: list[Tick] = []
-                if commands.empty() and ticks.pending() == 0:
+                if commands.pending() == 0 and ticks.pending() == 0:
                     if next_command is None:
                         next_command = asyncio.ensure_future(commands.get())
                     if next_tick is None:
@@ -243,7 +225,7 @@ class Engine:
                     next_command = None
                 while len(batch_ticks) < MAX_BATCH and ticks.pending():
                     batch_ticks.append(ticks.get_nowait())
-                while len(requests) < MAX_BATCH and not commands.empty():
+                while len(requests) < MAX_BATCH and commands.pending():
                     requests.append(commands.get_nowait())
                 await self._process(requests, batch_ticks, pipeline)
         finally:
@@ -252,7 +234,7 @@ class Engine:
                     waiter.cancel()
 
     async def _process(
-        self, requests: list[MemoryRequest], ticks: list[Tick], pipeline: asyncio.Queue[_Applied]
+        self, requests: list[Request], ticks: list[Tick], pipeline: asyncio.Queue[_Applied]
     ) -> None:
         if self._failed_epoch >= self._epoch:
             # A commit failed: everything applied since the last restore is void (the
@@ -270,7 +252,7 @@ class Engine:
         now = round(self.clock(), 6)
         if requests:
             await self._open_accounts(requests, now, events)
-        replies: list[tuple[MemoryRequest, Ack | BaseException]] = []
+        replies: list[tuple[Request, CommandResult | BaseException]] = []
         for request in requests:
             try:
                 replies.append((request, self._apply(request.message, now, events)))
@@ -325,26 +307,36 @@ class Engine:
                 return
             self.stats.last_commit_ms = (time.perf_counter() - started) * 1000
             self.stats.commits += 1
+        committed = tuple(event for applied in live for event in applied.events)
+        if committed:
+            self._published += 1
+        mark = CommitMark(self.shard, self._run_id, self._published)
         for applied in live:
             self.stats.commands += applied.commands
             self.stats.ticks += applied.ticks
             self.stats.events += len(applied.events)
-            # Durable: now tell the callers, then everybody else.
+            # Durable: now tell the callers (with the commit that shows their command to a
+            # read model), then everybody else.
             for request, reply in applied.replies:
                 if isinstance(reply, BaseException):
                     request.fail(reply)
                 else:
-                    request.reply(reply)
-            for event in applied.events:
-                self.bus.publish_nowait(Topics.account(event.account_id), event)
+                    request.reply(replace(reply, commit=mark))
+        if committed:
+            # One message per commit: the read models apply it as one step.
+            self.bus.publish_nowait(Topics.EVENTS, Commit(mark, committed))
 
     async def _open_accounts(
-        self, requests: list[MemoryRequest], now: float, events: list[Event]
+        self, requests: list[Request], now: float, events: list[Event]
     ) -> None:
-        """Accounts are opened in the broker the first time a command names them."""
+        """Accounts are opened in the broker the first time a command names them (those of
+        this shard: a command routed here by mistake finds no account)."""
         broker = self.broker
         unknown = {
-            r.message.account_id for r in requests if broker.account(r.message.account_id) is None
+            r.message.account_id
+            for r in requests
+            if broker.account(r.message.account_id) is None
+            and shard_of_account(r.message.account_id, self.shards) == self.shard
         }
         if not unknown:
             return
@@ -353,39 +345,16 @@ class Engine:
         for account_id, balance in balances.items():
             events.extend(broker.open_account(account_id, balance, now))
 
-    def _apply(self, command: EngineCommand, now: float, events: list[Event]) -> Ack:
+    def _apply(self, command: TradingCommand, now: float, events: list[Event]) -> CommandResult:
         broker = self.broker
         if isinstance(command, OpenAccount):
-            return Ack(())  # opened (if it exists) with the batch, by _open_accounts
-        if isinstance(command, ResetAccount):
-            produced = broker.reset_account(command.account_id, command.starting_balance, now)
-            events.extend(produced)
-            return Ack(tuple(produced))
-        produced = broker.apply(command, now)
+            produced: list[Event] = []  # opened (if it exists) with the batch, by _open_accounts
+        elif isinstance(command, ResetAccount):
+            produced = reset_account(broker, command, now)
+        else:
+            produced = broker.apply(command, now)
         events.extend(produced)
-        rejected = next(
-            (e.reason for e in produced if isinstance(e, CommandRejected) and e.command is command),
-            None,
-        )
-        if not isinstance(command, SubmitOrder) or rejected is not None:
-            return Ack(tuple(produced), rejected=rejected)
-        order = next(
-            (
-                e.order
-                for e in produced
-                if isinstance(e, OrderAccepted | OrderRejected) and e.order.parent_id is None
-            ),
-            None,
-        )
-        replayed = False
-        if order is None and command.client_order_id is not None:
-            # Nothing new and nothing refused: a retry of an order the broker already has.
-            order = broker.order_by_client_id(command.account_id, command.client_order_id)
-            replayed = order is not None
-        if order is not None:
-            order = broker.order(order.id) or order
-        legs = tuple(broker.legs(order.id)) if order is not None else ()
-        return Ack(tuple(produced), order, legs, replayed)
+        return result_of(broker, command, produced)
 
 
 def _fail(applied: _Applied, error: BaseException) -> None:

@@ -115,6 +115,11 @@ class LiveState:
     def quote(self, symbol: str) -> Quote | None:
         return self._quotes.get(symbol.upper())
 
+    def tick(self, symbol: str) -> Tick | None:
+        """The last tick of a symbol: what open positions are valued at."""
+        quote = self._quotes.get(symbol.upper())
+        return None if quote is None else quote.tick
+
     def forming_bar(self, symbol: str) -> Bar | None:
         return self._forming.get(symbol.upper())
 

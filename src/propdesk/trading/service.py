@@ -1,9 +1,10 @@
-"""The paper broker for the gateways: commands to the engine, reads of what it decided.
+"""The paper broker for the gateways: commands through the trading port, reads of what the
+engine committed.
 
 Commands go to the engine, which answers once they are durable; a refusal becomes a
 ServiceError whose kind tells the gateway how to answer (not found, conflict, rejected),
 with the broker's reason as its `code`. Orders and executions are read from the store;
-positions and the account's money come from the engine's memory, valued at the last quotes.
+positions and the account's money from the read model, valued at the current quotes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from decimal import Decimal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from propdesk.bus.base import BusTimeoutError, NoHandlerError
 from propdesk.domain.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -37,28 +37,14 @@ from propdesk.domain.events import (
 from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO, Fill, Order, OrderClass, OrderStatus
-from propdesk.domain.positions import Position, mark_price
-from propdesk.engine.engine import (
-    Ack,
-    Engine,
-    EngineCommand,
-    EngineUnavailableError,
-    OpenAccount,
-    ResetAccount,
-)
-from propdesk.errors import (
-    ConflictError,
-    NotFoundError,
-    RejectedError,
-    ServiceError,
-    ServiceUnavailableError,
-)
+from propdesk.domain.positions import Position
+from propdesk.domain.results import OpenAccount, ResetAccount
+from propdesk.errors import ConflictError, NotFoundError, RejectedError, ServiceError
 from propdesk.store.repositories import trading as store
+from propdesk.trading.port import TradingPort
+from propdesk.trading.reads import ReadModel
 
 log = structlog.get_logger(__name__)
-
-RETRY_AFTER = 1
-"""Seconds to wait before retrying a command the engine did not answer."""
 
 _R = RejectReason
 _MESSAGES: Mapping[str, str] = {
@@ -141,86 +127,63 @@ class PositionValue:
 # ---------------------------------------------------------------------- commands
 
 
-async def send(session: AsyncSession | None, engine: Engine, command: EngineCommand) -> Ack:
-    """Apply `command` and wait until it is durable.
-
-    The request's transaction is committed first: what it wrote so far (an API key's last
-    use) would otherwise hold SQLite's write lock, which the engine's commit would wait for
-    while the request waits for the engine.
-    """
-    if session is not None:
-        await session.commit()
-    try:
-        return await engine.send(command)
-    except (BusTimeoutError, NoHandlerError, EngineUnavailableError) as error:
-        log.warning("engine unavailable", command=type(command).__name__, error=str(error))
-        raise ServiceUnavailableError(
-            "the trading engine did not answer: retry the request (an order retried with "
-            "the same client_order_id is never placed twice)",
-            retry_after=RETRY_AFTER,
-            code="ENGINE_UNAVAILABLE",
-        ) from error
-
-
-async def open_in_engine(engine: Engine, account_id: str) -> None:
+async def open_in_engine(port: TradingPort, account_id: str) -> None:
     """Best effort: a new account starts trading at once. If the engine cannot be reached,
     nothing is lost: it opens the account with the first command that names it."""
     try:
-        await engine.send(OpenAccount(account_id), deadline=2.0)
-    except (BusTimeoutError, NoHandlerError, EngineUnavailableError) as error:
+        await port.send(OpenAccount(account_id), deadline=2.0)
+    except ServiceError as error:
         log.warning("account not opened in the engine yet", account_id=account_id, error=str(error))
 
 
-async def place_order(session: AsyncSession | None, engine: Engine, command: SubmitOrder) -> Placed:
-    ack = await send(session, engine, command)
-    if ack.rejected is not None:
-        raise refusal(ack.rejected)
-    order = ack.order
+async def place_order(port: TradingPort, command: SubmitOrder) -> Placed:
+    result = await port.send(command)
+    if result.rejected is not None:
+        raise refusal(result.rejected)
+    order = result.order
     if order is None:  # pragma: no cover - the engine answers every submission with its order
         raise RuntimeError("the engine acknowledged a submission without its order")
     if order.status is OrderStatus.rejected:
         # A retry of a rejected submission gets the same answer as the first time.
         raise refusal(order.reject_reason or "REJECTED", order.id)
-    legs = ack.legs if _is_entry(order) else None
-    return Placed(OrderView(order, legs), created=not ack.replayed)
+    legs = result.legs if _is_entry(order) else None
+    return Placed(OrderView(order, legs), created=not result.replayed)
 
 
-async def modify_order(session: AsyncSession, engine: Engine, command: ModifyOrder) -> OrderView:
-    ack = await send(session, engine, command)
-    if ack.rejected is not None:
-        raise refusal(ack.rejected)
+async def modify_order(session: AsyncSession, port: TradingPort, command: ModifyOrder) -> OrderView:
+    result = await port.send(command)
+    if result.rejected is not None:
+        raise refusal(result.rejected)
     return await get_order(session, command.account_id, command.order_id)
 
 
-async def cancel_order(session: AsyncSession, engine: Engine, command: CancelOrder) -> None:
-    ack = await send(session, engine, command)
-    if ack.rejected is not None:
-        raise refusal(ack.rejected)
+async def cancel_order(port: TradingPort, command: CancelOrder) -> None:
+    result = await port.send(command)
+    if result.rejected is not None:
+        raise refusal(result.rejected)
 
 
-async def cancel_all_orders(
-    session: AsyncSession, engine: Engine, command: CancelAllOrders
-) -> list[Order]:
+async def cancel_all_orders(port: TradingPort, command: CancelAllOrders) -> list[Order]:
     """The orders it canceled (a bracket's held legs with their entry), as they are now."""
-    ack = await send(session, engine, command)
-    if ack.rejected is not None:
-        raise refusal(ack.rejected)
+    result = await port.send(command)
+    if result.rejected is not None:
+        raise refusal(result.rejected)
     account_id = command.account_id
-    latest = _latest(ack.events, account_id)
+    latest = _latest(result.events, account_id)
     canceled = (
         e.order.id
-        for e in ack.events
+        for e in result.events
         if isinstance(e, OrderCanceled) and e.account_id == account_id
     )
     return [latest[order_id] for order_id in dict.fromkeys(canceled)]
 
 
-async def close_position(session: AsyncSession, engine: Engine, command: ClosePosition) -> Order:
+async def close_position(port: TradingPort, command: ClosePosition) -> Order:
     """The closing market order; a refusal or a rejected closing order raises."""
-    ack = await send(session, engine, command)
-    if ack.rejected is not None:
-        raise refusal(ack.rejected)
-    closing = _closing_orders(ack.events, command.account_id)
+    result = await port.send(command)
+    if result.rejected is not None:
+        raise refusal(result.rejected)
+    closing = _closing_orders(result.events, command.account_id)
     if len(closing) != 1:  # pragma: no cover - an accepted close places exactly one order
         raise RuntimeError("the engine closed a position without one closing order")
     order = next(iter(closing.values()))
@@ -230,15 +193,15 @@ async def close_position(session: AsyncSession, engine: Engine, command: ClosePo
 
 
 async def close_all_positions(
-    session: AsyncSession, engine: Engine, command: CloseAllPositions
+    port: TradingPort, reads: ReadModel, command: CloseAllPositions
 ) -> list[Closed]:
     """Per position: its closing order, or why it stays open (in the broker's order)."""
-    symbols = [p.symbol for p in engine.positions(command.account_id)]
-    ack = await send(session, engine, command)
-    closing = _closing_orders(ack.events, command.account_id)
+    symbols = [p.symbol for p in reads.positions(command.account_id)]
+    result = await port.send(command)
+    closing = _closing_orders(result.events, command.account_id)
     # The broker refuses per position without naming it, in its order of the positions.
     reasons = iter(
-        e.reason for e in ack.events if isinstance(e, CommandRejected) and e.command == command
+        e.reason for e in result.events if isinstance(e, CommandRejected) and e.command == command
     )
     results = []
     for symbol in dict.fromkeys([*symbols, *closing]):
@@ -252,11 +215,10 @@ async def close_all_positions(
     return results
 
 
-async def reset_account(
-    session: AsyncSession, engine: Engine, account_id: str, starting_balance: Decimal
-) -> None:
-    """Open orders canceled, positions gone, the ledger back at `starting_balance`."""
-    await send(session, engine, ResetAccount(account_id, starting_balance))
+async def reset_account(port: TradingPort, account_id: str, starting_balance: Decimal) -> None:
+    """Open orders canceled, positions gone, the ledger back at `starting_balance`, the
+    period closed and the next begun: one command, one commit."""
+    await port.send(ResetAccount(account_id, starting_balance))
 
 
 def _latest(events: Iterable[Event], account_id: str) -> dict[str, Order]:
@@ -379,44 +341,44 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-# ---------------------------------------------------------------------- reads: the engine
+# ---------------------------------------------------------------------- reads: committed state
 
 
-def account_snapshot(engine: Engine, account_id: str) -> AccountSnapshot | None:
-    """The account valued at the current quotes; None until it first trades."""
-    return engine.account(account_id)
+def account_snapshot(reads: ReadModel, account_id: str) -> AccountSnapshot | None:
+    """The account valued at the current quotes; None until the engine opened it."""
+    return reads.account(account_id)
 
 
-def positions(engine: Engine, account_id: str) -> list[PositionValue]:
-    return [_value(engine, position) for position in engine.positions(account_id)]
+def positions(reads: ReadModel, account_id: str) -> list[PositionValue]:
+    return [_value(reads, position) for position in reads.positions(account_id)]
 
 
-def position(engine: Engine, account_id: str, symbol: str) -> PositionValue:
-    instrument = engine.catalogue.get(symbol)
-    held = engine.position(account_id, instrument.symbol) if instrument is not None else None
+def position(
+    reads: ReadModel, catalogue: Mapping[str, Instrument], account_id: str, symbol: str
+) -> PositionValue:
+    instrument = catalogue.get(symbol)
+    held = reads.position(account_id, instrument.symbol) if instrument is not None else None
     if held is None or held.qty == 0:
         raise refusal(_R.POSITION_NOT_FOUND)
-    return _value(engine, held)
+    return _value(reads, held)
 
 
-def _value(engine: Engine, held: Position) -> PositionValue:
-    point_value = engine.catalogue[held.symbol].point_value
+def _value(reads: ReadModel, held: Position) -> PositionValue:
+    valued = reads.position_value(held)
     direction = 1 if held.qty > 0 else -1
-    cost_basis = held.cost * point_value * direction
-    quote = engine.broker.quote(held.symbol)
-    price = None if quote is None else mark_price(held.qty, quote, engine.settings.mark)
-    unrealized = ZERO if price is None else held.unrealized_pnl(price, point_value)
+    cost_basis = held.cost * valued.point_value * direction
+    unrealized = valued.unrealized_pnl
     return PositionValue(
         symbol=held.symbol,
         qty=held.qty,
         side="long" if direction > 0 else "short",
         avg_entry_price=held.cost / abs(held.qty),
         cost_basis=cost_basis,
-        market_value=None if price is None else held.qty * price * point_value,
-        current_price=price,
+        market_value=valued.market_value,
+        current_price=valued.price,
         unrealized_pl=unrealized,
         unrealized_plpc=unrealized / abs(cost_basis) if cost_basis else ZERO,
         realized_pl=held.realized_pnl,
-        point_value=point_value,
+        point_value=valued.point_value,
         opened_at=store.to_datetime(held.opened_at),
     )

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import structlog
 
 from propdesk.bus.base import Bus, Subscription
+from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
 from propdesk.domain.bars import Resolution
 from propdesk.marketdata.barcache import BarCache
@@ -84,10 +85,10 @@ def make_topic(key: TopicKey, sources: Sources) -> Topic:
 class Upstream:
     """One bus subscription, shared by every hub topic that reads it."""
 
-    def __init__(self, bus: Bus, bus_topic: str) -> None:
+    def __init__(self, subscription: Subscription, bus_topic: str) -> None:
         self.bus_topic = bus_topic
         self.routes: dict[str, set[Topic]] = {}
-        self.subscription: Subscription = bus.subscribe(bus_topic, maxsize=UPSTREAM_QUEUE)
+        self.subscription = subscription
         self.task = asyncio.create_task(self._pump(), name=f"propdesk-ws-upstream-{bus_topic}")
 
     def attach(self, topic: Topic) -> None:
@@ -257,11 +258,21 @@ class Hub:
         self._topics[key] = topic
         upstream = self._upstreams.get(key.upstream)
         if upstream is None:
-            upstream = self._upstreams[key.upstream] = Upstream(self.bus, key.upstream)
+            upstream = self._upstreams[key.upstream] = Upstream(self._subscribe(key), key.upstream)
         # Attached before it is prepared: what arrives meanwhile waits in the topic.
         upstream.attach(topic)
         self._preparing[key] = asyncio.create_task(self._prepare(topic), name=f"ws-{topic.name}")
         return topic
+
+    def _subscribe(self, key: TopicKey) -> Subscription:
+        """Market data straight from the bus; an account's events from the read model, after
+        it applied them (none without one: nothing commits for this hub then)."""
+        if key.public:
+            return self.bus.subscribe(key.upstream, maxsize=UPSTREAM_QUEUE)
+        reader = self.sources.reader
+        if reader is None:
+            return MemoryBus().subscribe(key.upstream)
+        return reader.subscribe(key.upstream, maxsize=UPSTREAM_QUEUE)
 
     async def _prepare(self, topic: Topic) -> None:
         try:

@@ -3,7 +3,8 @@ base of every topic: its subscribers, its `seq`, and fan-out.
 
 A topic's updates are encoded once and the same text goes to every subscriber; its `seq`
 counts them. Market topics (`ws.market`) keep their last state, the snapshot a joining client
-gets; account topics (`ws.account`) read theirs from the engine through an `AccountReader`.
+gets; account topics (`ws.account`) read theirs, and their events, from an `AccountReader`:
+the read model of what the engine committed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from propdesk.bus.base import Topics
+from propdesk.bus.base import Subscription, Topics
 from propdesk.domain.bars import BarEvent, Resolution, Tick, Unit
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order
@@ -34,7 +35,12 @@ ONE_MINUTE = Resolution(Unit.minute, 1)
 
 
 class AccountReader(Protocol):
-    """The engine's current state of an account, for snapshots (the engine satisfies it)."""
+    """The committed state of an account, for snapshots, and its committed events, each
+    after the state shows it (`trading.reads.ReadModel` satisfies it)."""
+
+    def subscribe(self, topic: str, *, maxsize: int = 10_000) -> Subscription:
+        """The events of one account (`Topics.account`)."""
+        ...
 
     def open_orders(self, account_id: str) -> list[Order]: ...
 
@@ -46,7 +52,7 @@ class AccountReader(Protocol):
 @dataclass(frozen=True, slots=True)
 class Sources:
     """Where snapshots come from; `bars` and `reader` are optional (no history, no engine:
-    the snapshots they would give are empty)."""
+    the snapshots they would give are empty, and account topics get no updates)."""
 
     catalogue: Catalogue
     live: LiveState

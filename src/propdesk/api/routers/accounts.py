@@ -39,7 +39,7 @@ router = APIRouter(tags=["accounts"], dependencies=[RateLimitByIP])
 
 def _read(account: Account, services: Services) -> AccountRead:
     """The account with its money as the broker values it now."""
-    return AccountRead.of(account, trading.account_snapshot(services.engine, str(account.id)))
+    return AccountRead.of(account, trading.account_snapshot(services.reads, str(account.id)))
 
 
 @router.get(
@@ -79,7 +79,7 @@ async def open_account(
         now=now,
     )
     await session.commit()  # the engine reads the new row
-    await trading.open_in_engine(services.engine, str(account.id))
+    await trading.open_in_engine(services.port, str(account.id))
     response.headers["Location"] = str(request.url_for("get_account", account_id=account.id))
     return _read(account, services)
 
@@ -145,11 +145,12 @@ async def update_account(
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 async def reset_account(
-    account: WritableAccount, session: SessionDep, services: ServicesDep, now: Now
+    account: WritableAccount, session: SessionDep, services: ServicesDep
 ) -> AccountRead:
-    # The broker first: if the engine cannot reset, the period stays as it is (503).
-    await trading.reset_account(session, services.engine, str(account.id), account.starting_balance)
-    account = await accounts_service.reset_account(session, account, now)
+    # The engine resets the broker, the balance, the status and the periods in one commit:
+    # if it cannot, nothing changed (503).
+    await trading.reset_account(services.port, str(account.id), account.starting_balance)
+    account = await accounts_service.reload(session, account)
     return _read(account, services)
 
 

@@ -73,7 +73,7 @@ async def _place(
     services: Services, account: AccountRef, body: OrderCreate
 ) -> tuple[trading.OrderView, int]:
     # No request session: the answer comes from the engine.
-    placed = await trading.place_order(None, services.engine, body.to_command(str(account.id)))
+    placed = await trading.place_order(services.port, body.to_command(str(account.id)))
     return placed.view, 201 if placed.created else 200
 
 
@@ -207,7 +207,7 @@ async def modify_order(
     services: ServicesDep,
 ) -> OrderRead:
     command = body.to_command(str(account.id), order_id)
-    return OrderRead.of_view(await trading.modify_order(session, services.engine, command))
+    return OrderRead.of_view(await trading.modify_order(session, services.port, command))
 
 
 @router.delete(
@@ -219,10 +219,10 @@ async def modify_order(
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 async def cancel_order(
-    order_id: OrderIdPath, account: WritableAccountRef, session: SessionDep, services: ServicesDep
+    order_id: OrderIdPath, account: WritableAccountRef, services: ServicesDep
 ) -> Response:
     command = CancelOrder(str(account.id), OrderId(order_id))
-    await trading.cancel_order(session, services.engine, command)
+    await trading.cancel_order(services.port, command)
     return Response(status_code=204)
 
 
@@ -236,14 +236,13 @@ async def cancel_order(
 )
 async def cancel_all_orders(
     account: WritableAccountRef,
-    session: SessionDep,
     services: ServicesDep,
     symbol: Annotated[
         str | None, Query(min_length=1, max_length=32, description="Only this symbol's orders.")
     ] = None,
 ) -> list[CanceledOrderRead]:
     command = CancelAllOrders(str(account.id), symbol)
-    canceled = await trading.cancel_all_orders(session, services.engine, command)
+    canceled = await trading.cancel_all_orders(services.port, command)
     return [
         CanceledOrderRead(id=order.id, status=200, body=OrderRead.of(order)) for order in canceled
     ]

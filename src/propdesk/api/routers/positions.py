@@ -1,6 +1,6 @@
 """Positions of one account: list, read, close (at market), close all (Alpaca's routes).
 
-Positions and their P&L come from the engine, valued at the current quotes.
+Positions and their P&L are what the engine committed, valued at the current quotes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from propdesk.api.deps import (
     OwnedAccountRef,
     RateLimitByIP,
     ServicesDep,
-    SessionDep,
     WritableAccountRef,
 )
 from propdesk.api.errors import problem_of, problem_responses, service_error_status
@@ -41,7 +40,7 @@ SymbolPath = Annotated[
     responses=problem_responses(401, 404, 422, 429),
 )
 async def list_positions(account: OwnedAccountRef, services: ServicesDep) -> list[PositionRead]:
-    values = trading.positions(services.engine, str(account.id))
+    values = trading.positions(services.reads, str(account.id))
     return [PositionRead.model_validate(value) for value in values]
 
 
@@ -55,7 +54,7 @@ async def list_positions(account: OwnedAccountRef, services: ServicesDep) -> lis
 async def get_position(
     symbol: SymbolPath, account: OwnedAccountRef, services: ServicesDep
 ) -> PositionRead:
-    value = trading.position(services.engine, str(account.id), symbol)
+    value = trading.position(services.reads, services.catalogue, str(account.id), symbol)
     return PositionRead.model_validate(value)
 
 
@@ -72,7 +71,6 @@ async def get_position(
 async def close_position(
     symbol: SymbolPath,
     account: WritableAccountRef,
-    session: SessionDep,
     services: ServicesDep,
     qty: Annotated[
         Decimal | None,
@@ -86,7 +84,7 @@ async def close_position(
     ] = None,
 ) -> OrderRead:
     command = ClosePosition(str(account.id), symbol, qty)
-    return OrderRead.of(await trading.close_position(session, services.engine, command))
+    return OrderRead.of(await trading.close_position(services.port, command))
 
 
 @router.delete(
@@ -99,10 +97,10 @@ async def close_position(
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 async def close_all_positions(
-    account: WritableAccountRef, session: SessionDep, services: ServicesDep
+    account: WritableAccountRef, services: ServicesDep
 ) -> list[ClosedPositionRead]:
     command = CloseAllPositions(str(account.id))
-    results = await trading.close_all_positions(session, services.engine, command)
+    results = await trading.close_all_positions(services.port, services.reads, command)
     return [_closed(result) for result in results]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,8 +29,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from propdesk.domain.accounts import AccountStatus
 from propdesk.domain.broker import BrokerState
-from propdesk.domain.events import AccountChanged, Event, OrderEvent, OrderFilled, PositionChanged
+from propdesk.domain.events import (
+    AccountChanged,
+    AccountReset,
+    Event,
+    OrderEvent,
+    OrderFilled,
+    PositionChanged,
+)
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import (
     OPEN_STATUSES,
@@ -47,7 +55,14 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.domain.positions import Position
-from propdesk.store.models import Account, ExecutionRow, LedgerRow, OrderRow, PositionRow
+from propdesk.store.models import (
+    Account,
+    AccountPeriod,
+    ExecutionRow,
+    LedgerRow,
+    OrderRow,
+    PositionRow,
+)
 
 ORDERS = OrderRow.__table__
 EXECUTIONS = ExecutionRow.__table__
@@ -211,10 +226,11 @@ class Changes:
     fills: list[Fill]
     positions: dict[tuple[str, str], Position]
     ledgers: dict[str, Ledger]
+    resets: list[AccountReset] = field(default_factory=list)
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> Changes:
-        changes = cls({}, [], {}, {})
+        changes = cls({}, [], {}, {}, [])
         for event in events:
             if isinstance(event, OrderEvent):
                 changes.orders[event.order.id] = event.order
@@ -225,21 +241,24 @@ class Changes:
                 changes.positions[position.account_id, position.symbol] = position
             elif isinstance(event, AccountChanged):
                 changes.ledgers[event.ledger.account_id] = event.ledger
+            elif isinstance(event, AccountReset):
+                changes.resets.append(event)
         return changes
 
     @classmethod
     def merged(cls, batches: Iterable[Changes]) -> Changes:
         """Consecutive batches as one: the last value of each row, every fill."""
-        changes = cls({}, [], {}, {})
+        changes = cls({}, [], {}, {}, [])
         for batch in batches:
             changes.orders.update(batch.orders)
             changes.fills.extend(batch.fills)
             changes.positions.update(batch.positions)
             changes.ledgers.update(batch.ledgers)
+            changes.resets.extend(batch.resets)
         return changes
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.fills or self.positions or self.ledgers)
+        return bool(self.orders or self.fills or self.positions or self.ledgers or self.resets)
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
@@ -362,6 +381,36 @@ def save(connection: Connection, changes: Changes) -> None:
                 for ledger in changes.ledgers.values()
             ],
         )
+    for reset in changes.resets:
+        _reset(connection, reset)
+
+
+def _reset(connection: Connection, reset: AccountReset) -> None:
+    """Close the account's current period and start the next; the account is active again
+    (its balance came with its ledger). Resets are rare: a few statements each is fine."""
+    account_id = _account(reset.account_id)
+    now = to_datetime(reset.ts)
+    connection.execute(
+        update(AccountPeriod)
+        .where(AccountPeriod.account_id == account_id, AccountPeriod.ended_at.is_(None))
+        .values(ended_at=now, ending_balance=reset.ending_balance)
+    )
+    last = connection.execute(
+        select(func.max(AccountPeriod.number)).where(AccountPeriod.account_id == account_id)
+    ).scalar_one_or_none()
+    connection.execute(
+        insert(AccountPeriod).values(
+            account_id=account_id,
+            number=(last or 0) + 1,
+            started_at=now,
+            starting_balance=reset.starting_balance,
+        )
+    )
+    connection.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(status=AccountStatus.active, updated_at=now)
+    )
 
 
 async def load_state(session: AsyncSession) -> BrokerState:
@@ -376,6 +425,18 @@ async def load_state(session: AsyncSession) -> BrokerState:
         orders=tuple(orders),
         positions=tuple(positions),
         next_seq=(next_seq or 0) + 1,
+    )
+
+
+async def load_open_state(session: AsyncSession) -> BrokerState:
+    """Ledgers, positions and the open orders: what a read model of committed state needs."""
+    ledgers = [_ledger_from_row(r) for r in (await session.execute(select(LEDGERS))).all()]
+    positions = [_position_from_row(r) for r in (await session.execute(select(POSITIONS))).all()]
+    rows = await session.execute(select(ORDERS).where(ORDERS.c.status.in_(_OPEN)))
+    return BrokerState(
+        ledgers=tuple(ledgers),
+        orders=tuple(order_from_row(r) for r in rows.all()),
+        positions=tuple(positions),
     )
 
 

@@ -1,0 +1,123 @@
+"""The engine's contract as plain values: the account-level commands beside the broker's, and
+the result every command is answered with once it is durable.
+
+These cross process boundaries (a gateway's request, the engine's reply), so they hold only
+values the bus codec knows: dataclasses of domain values, `Decimal`, enums and tuples; never
+a live object compared by identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from propdesk.domain.broker import Broker
+from propdesk.domain.commands import Command, SubmitOrder
+from propdesk.domain.events import (
+    AccountReset,
+    CommandRejected,
+    Event,
+    OrderAccepted,
+    OrderRejected,
+)
+from propdesk.domain.orders import Order
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount:
+    """Start trading a new account now (its ledger, its first `account` event), rather than
+    with its first order: so that its snapshot and figures exist from the start."""
+
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResetAccount:
+    """Back to the starting balance: orders canceled, positions gone, the period closed and a
+    new one started, the account active again; all of it in one commit."""
+
+    account_id: str
+    starting_balance: Decimal
+
+
+TradingCommand = Command | OpenAccount | ResetAccount
+"""Everything a gateway may ask the engine to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitMark:
+    """Where a result stands in its engine shard's sequence of published commits: a reader
+    that has applied this commit (same `run`, `seq` at least this) shows the result."""
+
+    shard: int
+    run: str
+    """One run of the engine: `seq` starts again when it restarts."""
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """What one commit made durable, as the engine publishes it (`Topics.EVENTS`)."""
+
+    mark: CommitMark
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The engine's answer to one command, sent after its commit.
+
+    `order` is the order a submission is about: the new one (accepted or rejected), or for
+    a retry (`replayed`) the original, as it is now. `legs` are its bracket legs.
+    """
+
+    events: tuple[Event, ...]
+    order: Order | None = None
+    legs: tuple[Order, ...] = ()
+    replayed: bool = False
+    rejected: str | None = None
+    """Why a command was refused without recording an order (modify, cancel, close, a
+    client order id reused with other parameters)."""
+    commit: CommitMark | None = None
+    """The published commit that shows it (None before the engine published any)."""
+
+
+def reset_account(broker: Broker, command: ResetAccount, now: float) -> list[Event]:
+    """The broker's reset, and the `AccountReset` that closes the period in the same commit."""
+    before = broker.account(command.account_id)
+    produced = broker.reset_account(command.account_id, command.starting_balance, now)
+    ending = command.starting_balance if before is None else before.balance
+    produced.append(AccountReset(command.account_id, command.starting_balance, ending, now))
+    return produced
+
+
+def result_of(broker: Broker, command: TradingCommand, produced: Sequence[Event]) -> CommandResult:
+    """What to answer for `command`, given the events applying it `produced` (a pure function
+    of the broker as it is right after the command)."""
+    events = tuple(produced)
+    if isinstance(command, OpenAccount | ResetAccount):
+        return CommandResult(events)
+    rejected = next(
+        (e.reason for e in produced if isinstance(e, CommandRejected) and e.command == command),
+        None,
+    )
+    if not isinstance(command, SubmitOrder) or rejected is not None:
+        return CommandResult(events, rejected=rejected)
+    order = next(
+        (
+            e.order
+            for e in produced
+            if isinstance(e, OrderAccepted | OrderRejected) and e.order.parent_id is None
+        ),
+        None,
+    )
+    replayed = False
+    if order is None and command.client_order_id is not None:
+        # Nothing new and nothing refused: a retry of an order the broker already has.
+        order = broker.order_by_client_id(command.account_id, command.client_order_id)
+        replayed = order is not None
+    if order is None:
+        return CommandResult(events)
+    order = broker.order(order.id) or order
+    return CommandResult(events, order, tuple(broker.legs(order.id)), replayed)
