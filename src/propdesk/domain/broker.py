@@ -46,6 +46,7 @@ from propdesk.domain.commands import (
     ModifyOrder,
     SubmitOrder,
 )
+from propdesk.domain.desk import Desk
 from propdesk.domain.errors import RejectReason
 from propdesk.domain.events import (
     AccountChanged,
@@ -75,7 +76,7 @@ from propdesk.domain.matching import (
     market_fill_price,
     next_water_mark,
 )
-from propdesk.domain.order_factory import OrderFactory, anchored, expiry
+from propdesk.domain.order_factory import OrderFactory, expiry
 from propdesk.domain.orders import (
     Fill,
     FillId,
@@ -146,18 +147,20 @@ class Broker:
         settings: BrokerSettings | None = None,
         checks: Sequence[PreTradeCheck] = (),
     ) -> None:
-        self._catalogue = instruments
-        """Looked up with what traders type (the catalogue may ignore case)."""
-        self._instruments = {i.symbol: i for i in instruments.values()}
-        """By canonical symbol, for everything already validated."""
         self._ids = ids
         self._settings = settings or BrokerSettings()
         self._model = self._settings.fill_model
         self._checks = tuple(checks)
-        self._accounts: dict[str, AccountState] = {}
+        desk = self._desk = Desk(instruments, self._settings.mark)
+        self._catalogue = desk.catalogue
+        self._instruments = desk.instruments
+        self._accounts = desk.accounts
+        self._books = desk.books
+        self._book = desk.book
+        self._anchored = desk.anchored
+        self._valuation = desk.valuation
         self._orders: dict[OrderId, Order] = {}
         self._legs: dict[OrderId, list[OrderId]] = {}
-        self._books: dict[str, SymbolBook] = {}
         self._expiries: list[tuple[float, int, OrderId]] = []
         self._factory = OrderFactory(ids)
         self._next_roll = inf
@@ -263,8 +266,7 @@ class Broker:
         return None if account is None else self._valuation(account)
 
     def quote(self, symbol: str) -> Tick | None:
-        book = self._book(symbol)
-        return book.quote if book is not None else None
+        return self._desk.quote(symbol)
 
     def quotes(self) -> tuple[Tick, ...]:
         """The last quote of every symbol that has one."""
@@ -718,12 +720,6 @@ class Broker:
         if sibling is not None:
             account.count(sibling, order)
 
-    def _anchored(self, order: Order, water_mark: Decimal, ts: float | None = None) -> Order:
-        return anchored(order, water_mark, self._instruments[order.symbol].tick_size, ts)
-
-    def _valuation(self, account: AccountState) -> AccountSnapshot:
-        return account.valuation(self._instruments, self.quote, self._settings.mark)
-
     def _buying_power_reason(
         self, account: AccountState, valuation: AccountSnapshot, order: Order, added: Decimal
     ) -> str | None:
@@ -750,15 +746,6 @@ class Broker:
         if order is None or order.account_id != account.account_id:
             return None  # someone else's order does not exist for this account
         return order
-
-    def _book(self, symbol: str) -> SymbolBook | None:
-        instrument = self._catalogue.get(symbol)
-        if instrument is None:
-            return None
-        book = self._books.get(instrument.symbol)
-        if book is None:
-            book = self._books[instrument.symbol] = SymbolBook(instrument.symbol)
-        return book
 
     def _session_open(self, book: SymbolBook, ts: float) -> bool:
         return book.session_start <= ts < book.session_end or self._open_session(book, ts)
