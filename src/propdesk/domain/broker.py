@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from heapq import heappop, heappush
 from math import inf
 
 from propdesk.domain.account_state import AccountState
@@ -77,6 +76,7 @@ from propdesk.domain.matching import (
     next_water_mark,
 )
 from propdesk.domain.order_factory import OrderFactory, expiry
+from propdesk.domain.order_index import OrderIndex
 from propdesk.domain.orders import (
     Fill,
     FillId,
@@ -159,9 +159,10 @@ class Broker:
         self._book = desk.book
         self._anchored = desk.anchored
         self._valuation = desk.valuation
-        self._orders: dict[OrderId, Order] = {}
-        self._legs: dict[OrderId, list[OrderId]] = {}
-        self._expiries: list[tuple[float, int, OrderId]] = []
+        index = self._index = OrderIndex(desk)
+        self._orders = index.orders
+        self._expiries = index.expiries
+        self._put = index.put
         self._factory = OrderFactory(ids)
         self._next_roll = inf
 
@@ -237,20 +238,14 @@ class Broker:
         return self._orders.get(OrderId(order_id))
 
     def order_by_client_id(self, account_id: str, client_order_id: str) -> Order | None:
-        account = self._accounts.get(account_id)
-        order_id = account.client_ids.get(client_order_id) if account else None
-        return None if order_id is None else self._orders[order_id]
+        return self._index.by_client_id(account_id, client_order_id)
 
     def orders(self, account_id: str, *, open_only: bool = False) -> list[Order]:
-        account = self._accounts.get(account_id)
-        if account is None:
-            return []
-        ids = account.open_orders if open_only else account.client_ids.values()
-        return [self._orders[i] for i in ids]
+        return self._index.of_account(account_id, open_only=open_only)
 
     def legs(self, order_id: str) -> list[Order]:
         """A bracket entry's legs, take profit first."""
-        return [self._orders[i] for i in self._legs.get(OrderId(order_id), ())]
+        return self._index.legs(OrderId(order_id))
 
     def position(self, account_id: str, symbol: str) -> Position | None:
         account = self._accounts.get(account_id)
@@ -324,12 +319,8 @@ class Broker:
         events: list[Event] = []
         if now >= self._next_roll:
             self._roll(now, events)
-        heap = self._expiries
-        while heap and heap[0][0] <= now:
-            expires_at, _, order_id = heappop(heap)
-            order = self._orders.get(order_id)
-            if order is not None and order.is_open and order.expires_at == expires_at:
-                self._end(order, OrderStatus.expired, now, events)
+        for order in self._index.expired(now):
+            self._end(order, OrderStatus.expired, now, events)
         return events
 
     # ------------------------------------------------------------------ commands
@@ -357,9 +348,9 @@ class Broker:
             return
         symbol = instrument.symbol if instrument else command.symbol
         print_ = fingerprint(command, symbol)
-        existing = account.client_ids.get(client_order_id)
+        existing = self._index.by_client_id(account.account_id, client_order_id)
         if existing is not None:
-            if self._orders[existing].fingerprint != print_:
+            if existing.fingerprint != print_:
                 conflict = _R.DUPLICATE_CLIENT_ORDER_ID
                 events.append(CommandRejected(command.account_id, command, conflict, now))
             return  # a retry: the order exists already, nothing happens
@@ -405,7 +396,7 @@ class Broker:
     def _modify(
         self, account: AccountState, command: ModifyOrder, now: float, events: list[Event]
     ) -> None:
-        order = self._owned(account, command.order_id)
+        order = self._index.owned(account.account_id, command.order_id)
         if order is None or not order.is_open:
             missing = _R.ORDER_NOT_FOUND if order is None else _R.ORDER_NOT_MODIFIABLE
             events.append(CommandRejected(command.account_id, command, missing, now))
@@ -437,7 +428,7 @@ class Broker:
         self._put(modified)
         events.append(OrderReplaced(modified, now))
         if _is_entry(modified) and modified.filled_qty == 0:
-            for leg in self.legs(modified.id):
+            for leg in self._index.legs(modified.id):
                 if leg.status is OrderStatus.held:  # held legs follow their entry
                     follows = leg.amended(
                         now,
@@ -454,7 +445,7 @@ class Broker:
     def _cancel(
         self, account: AccountState, command: CancelOrder, now: float, events: list[Event]
     ) -> None:
-        order = self._owned(account, command.order_id)
+        order = self._index.owned(account.account_id, command.order_id)
         if order is None or not order.is_open:
             reason = _R.ORDER_NOT_FOUND if order is None else _R.ORDER_NOT_CANCELABLE
             events.append(CommandRejected(command.account_id, command, reason, now))
@@ -469,7 +460,7 @@ class Broker:
         events: list[Event],
         reason: CancelReason,
     ) -> None:
-        for order_id in list(account.open_orders):
+        for order_id in self._index.open_ids(account.account_id):
             order = self._orders[order_id]
             if order.is_open and (symbol is None or order.symbol == symbol):
                 self._end(order, OrderStatus.canceled, now, events, reason)
@@ -620,7 +611,7 @@ class Broker:
     def _after_fill(self, order: Order, qty: Decimal, ts: float, events: list[Event]) -> None:
         """Keep the contingent orders in step with a fill of `qty`."""
         if _is_entry(order):
-            for leg in self.legs(order.id):
+            for leg in self._index.legs(order.id):
                 if leg.status is OrderStatus.held:
                     released = leg.with_status(OrderStatus.new, ts, qty=order.filled_qty)
                     if released.type is OrderType.trailing_stop:
@@ -670,7 +661,7 @@ class Broker:
             events.append(OrderExpired(ended, ts))
         self._put(ended)
         if _is_entry(ended) and ended.filled_qty == 0:
-            for leg in self.legs(ended.id):
+            for leg in self._index.legs(ended.id):
                 if leg.status is OrderStatus.held:
                     self._end(leg, status, ts, events, CancelReason.parent_canceled)
 
@@ -685,41 +676,6 @@ class Broker:
 
     # ------------------------------------------------------------------ derived state
 
-    def _put(self, order: Order) -> None:
-        """Store a new value of an order and keep every index derived from orders in step."""
-        old = self._orders.get(order.id)
-        self._orders[order.id] = order
-        account = self._accounts[order.account_id]
-        if old is None:
-            account.client_ids[order.client_order_id] = order.id
-            if order.parent_id is not None:
-                self._legs.setdefault(order.parent_id, []).append(order.id)
-        book = self._books.get(order.symbol)
-        if book is None:
-            book = self._book(order.symbol)
-        if book is not None:
-            if old is not None:
-                book.withdraw(order.id)
-            book.place(order)
-        if (
-            old is not None
-            and old.status is order.status
-            and old.qty == order.qty
-            and old.filled_qty == order.filled_qty
-            and old.expires_at == order.expires_at
-        ):
-            return  # only prices moved (a modify, a trailing stop): nothing else derives
-        if order.is_open:
-            account.open_orders[order.id] = None
-            if order.expires_at is not None and (old is None or old.expires_at != order.expires_at):
-                heappush(self._expiries, (order.expires_at, order.seq, order.id))
-        else:
-            account.open_orders.pop(order.id, None)
-        sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-        account.count(order, sibling)
-        if sibling is not None:
-            account.count(sibling, order)
-
     def _buying_power_reason(
         self, account: AccountState, valuation: AccountSnapshot, order: Order, added: Decimal
     ) -> str | None:
@@ -732,7 +688,7 @@ class Broker:
             return None
         if _is_entry(order):
             entry: Order | None = order
-            legs = self.legs(order.id)
+            legs = self._index.legs(order.id)
         else:
             entry = self._orders.get(order.parent_id) if order.parent_id else None
             sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
@@ -740,12 +696,6 @@ class Broker:
         take_profit = next((leg for leg in legs if leg.leg is LegRole.take_profit), None)
         stop_loss = next((leg for leg in legs if leg.leg is LegRole.stop_loss), None)
         return pair_reason(entry, take_profit, stop_loss)
-
-    def _owned(self, account: AccountState, order_id: OrderId) -> Order | None:
-        order = self._orders.get(order_id)
-        if order is None or order.account_id != account.account_id:
-            return None  # someone else's order does not exist for this account
-        return order
 
     def _session_open(self, book: SymbolBook, ts: float) -> bool:
         return book.session_start <= ts < book.session_end or self._open_session(book, ts)
