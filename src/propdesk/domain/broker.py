@@ -45,6 +45,7 @@ from propdesk.domain.commands import (
     ModifyOrder,
     SubmitOrder,
 )
+from propdesk.domain.contingency import Contingency
 from propdesk.domain.desk import Desk
 from propdesk.domain.errors import RejectReason
 from propdesk.domain.events import (
@@ -53,11 +54,8 @@ from propdesk.domain.events import (
     CommandRejected,
     Event,
     OrderAccepted,
-    OrderCanceled,
-    OrderExpired,
     OrderFilled,
     OrderRejected,
-    OrderReleased,
     OrderReplaced,
     OrderTriggered,
     PositionChanged,
@@ -81,7 +79,6 @@ from propdesk.domain.orders import (
     Fill,
     FillId,
     IdFactory,
-    LegRole,
     Liquidity,
     Order,
     OrderClass,
@@ -98,7 +95,6 @@ from propdesk.domain.validation import (
     fingerprint,
     modified_prices,
     modify_reason,
-    pair_reason,
     quantity_reason,
     storable,
     submit_reason,
@@ -163,6 +159,9 @@ class Broker:
         self._orders = index.orders
         self._expiries = index.expiries
         self._put = index.put
+        contingency = self._contingency = Contingency(desk, index)
+        self._end = contingency.end
+        self._after_fill = contingency.after_fill
         self._factory = OrderFactory(ids)
         self._next_roll = inf
 
@@ -416,7 +415,7 @@ class Broker:
         modified = order.amended(now, **changes)
         if modified.type is OrderType.trailing_stop and modified.water_mark is not None:
             modified = self._anchored(modified, modified.water_mark)
-        reason = self._group_reason(modified)
+        reason = self._contingency.group_reason(modified)
         if reason is None and modified.is_working:
             added = modified.open_qty - account.counted.get(order.id, modified.open_qty)
             if added > 0:
@@ -427,17 +426,7 @@ class Broker:
             return
         self._put(modified)
         events.append(OrderReplaced(modified, now))
-        if _is_entry(modified) and modified.filled_qty == 0:
-            for leg in self._index.legs(modified.id):
-                if leg.status is OrderStatus.held:  # held legs follow their entry
-                    follows = leg.amended(
-                        now,
-                        qty=modified.qty,
-                        time_in_force=modified.time_in_force,
-                        expires_at=modified.expires_at,
-                    )
-                    self._put(follows)
-                    events.append(OrderReplaced(follows, now))
+        self._contingency.follow_entry(modified, now, events)
         book = self._books[modified.symbol]
         if modified.is_working and book.quote is not None and self._session_open(book, now):
             self._arrive(modified, book.quote, now, events)
@@ -608,62 +597,12 @@ class Broker:
         events.append(AccountChanged(account.ledger, ts))
         self._after_fill(done, qty, ts, events)
 
-    def _after_fill(self, order: Order, qty: Decimal, ts: float, events: list[Event]) -> None:
-        """Keep the contingent orders in step with a fill of `qty`."""
-        if _is_entry(order):
-            for leg in self._index.legs(order.id):
-                if leg.status is OrderStatus.held:
-                    released = leg.with_status(OrderStatus.new, ts, qty=order.filled_qty)
-                    if released.type is OrderType.trailing_stop:
-                        quote = self._books[order.symbol].quote
-                        if quote is not None:
-                            released = self._anchored(released, quote.last)
-                    self._put(released)
-                    events.append(OrderReleased(released, ts))
-                elif leg.is_working:
-                    grown = leg.amended(ts, qty=leg.qty + qty)
-                    self._put(grown)
-                    events.append(OrderReplaced(grown, ts))
-        sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-        if sibling is not None and sibling.is_working:
-            remaining = sibling.qty - qty
-            if remaining <= sibling.filled_qty:
-                self._end(sibling, OrderStatus.canceled, ts, events, CancelReason.oco)
-            else:
-                reduced = sibling.amended(ts, qty=remaining)
-                self._put(reduced)
-                events.append(OrderReplaced(reduced, ts))
-        parent = self._orders.get(order.parent_id) if order.parent_id else None
-        if order.status is OrderStatus.filled and parent is not None and parent.is_open:
-            self._end(parent, OrderStatus.canceled, ts, events, CancelReason.bracket_exited)
-
     def _trail(self, order: Order, last: Decimal, ts: float, events: list[Event]) -> None:
         mark = next_water_mark(order.side, _known(order.water_mark), last)
         moved = self._anchored(order, mark, ts)
         self._put(moved)
         if moved.stop_price != order.stop_price:
             events.append(TrailingStopMoved(moved, ts))
-
-    def _end(
-        self,
-        order: Order,
-        status: OrderStatus,
-        ts: float,
-        events: list[Event],
-        reason: CancelReason = CancelReason.requested,
-    ) -> None:
-        """Cancel or expire an open order; an entry ending unfilled takes its held legs along."""
-        if status is OrderStatus.canceled:
-            ended = order.with_status(status, ts, canceled_at=ts)
-            events.append(OrderCanceled(ended, ts, reason))
-        else:
-            ended = order.with_status(status, ts, expired_at=ts)
-            events.append(OrderExpired(ended, ts))
-        self._put(ended)
-        if _is_entry(ended) and ended.filled_qty == 0:
-            for leg in self._index.legs(ended.id):
-                if leg.status is OrderStatus.held:
-                    self._end(leg, status, ts, events, CancelReason.parent_canceled)
 
     def _roll(self, now: float, events: list[Event]) -> None:
         boundary = self._settings.day_boundary
@@ -682,21 +621,6 @@ class Broker:
         instrument = self._instruments[order.symbol]
         return account.buying_power_reason(valuation, instrument, order.side, added)
 
-    def _group_reason(self, order: Order) -> str | None:
-        """After a modify: are the bracket / OCO prices around `order` still consistent?"""
-        if order.order_class is OrderClass.simple:
-            return None
-        if _is_entry(order):
-            entry: Order | None = order
-            legs = self._index.legs(order.id)
-        else:
-            entry = self._orders.get(order.parent_id) if order.parent_id else None
-            sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-            legs = [order] if sibling is None else [order, sibling]
-        take_profit = next((leg for leg in legs if leg.leg is LegRole.take_profit), None)
-        stop_loss = next((leg for leg in legs if leg.leg is LegRole.stop_loss), None)
-        return pair_reason(entry, take_profit, stop_loss)
-
     def _session_open(self, book: SymbolBook, ts: float) -> bool:
         return book.session_start <= ts < book.session_end or self._open_session(book, ts)
 
@@ -709,10 +633,6 @@ class Broker:
         start, end = session.bounds(day)
         book.session_start, book.session_end = float(start), float(end)
         return start <= ts < end
-
-
-def _is_entry(order: Order) -> bool:
-    return order.order_class is OrderClass.bracket and order.parent_id is None
 
 
 def _is_market_like(order: Order) -> bool:
