@@ -31,11 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from math import inf
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.book import SymbolBook
 from propdesk.domain.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -77,6 +75,7 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.domain.positions import MarkPrice, Position
+from propdesk.domain.sessions import Sessions
 from propdesk.domain.validation import (
     MAX_CLIENT_ORDER_ID,
     MAX_SYMBOL,
@@ -152,8 +151,12 @@ class Broker:
         execution = Execution(desk, index, contingency, model=self._model, ids=ids)
         self._match = execution.match
         self._arrive = execution.arrive
+        boundary = self._settings.day_boundary
+        sessions = self._sessions = Sessions(desk, index, contingency, boundary)
+        self._advance = sessions.advance
+        self._open_session = sessions.open_session
+        self._session_open = sessions.is_open
         self._factory = OrderFactory(ids)
-        self._next_roll = inf
 
     # ------------------------------------------------------------------ state in and out
 
@@ -168,10 +171,9 @@ class Broker:
         checks: Sequence[PreTradeCheck] = (),
     ) -> Broker:
         broker = cls(instruments, ids=ids, settings=settings, checks=checks)
-        boundary = broker._settings.day_boundary
         for ledger in state.ledgers:
             broker._accounts[ledger.account_id] = AccountState(ledger)
-            broker._next_roll = min(broker._next_roll, boundary.end_of(ledger.trading_day))
+            broker._sessions.track(ledger.trading_day)
         for tick in state.quotes:
             if (book := broker._book(tick.symbol)) is not None:
                 book.quote = tick
@@ -196,11 +198,10 @@ class Broker:
         """Start trading an account; a no-op for one the broker already has."""
         if account_id in self._accounts:
             return []
-        boundary = self._settings.day_boundary
-        day = boundary.trading_day(now)
+        day = self._sessions.trading_day(now)
         ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         self._accounts[account_id] = AccountState(ledger)
-        self._next_roll = min(self._next_roll, boundary.end_of(day))
+        self._sessions.track(day)
         return [AccountChanged(ledger, now)]
 
     def reset_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
@@ -216,7 +217,7 @@ class Broker:
                 fresh = Position(account_id, symbol, updated_at=now)
                 account.positions[symbol] = fresh
                 events.append(PositionChanged(fresh, now))
-        day = self._settings.day_boundary.trading_day(now)
+        day = self._sessions.trading_day(now)
         account.ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         events.append(AccountChanged(account.ledger, now))
         return events
@@ -289,8 +290,8 @@ class Broker:
         """Record the quote; trail, trigger and fill what it reaches (after what time made due)."""
         ts = tick.ts
         expiries = self._expiries
-        if ts >= self._next_roll or (expiries and expiries[0][0] <= ts):
-            events = self.advance(ts)
+        if ts >= self._sessions.next_roll or (expiries and expiries[0][0] <= ts):
+            events = self._advance(ts)
         else:
             events = []
         book = self._books.get(tick.symbol)
@@ -305,12 +306,7 @@ class Broker:
 
     def advance(self, now: float) -> list[Event]:
         """Let time pass: roll the trading day, expire day orders whose session has closed."""
-        events: list[Event] = []
-        if now >= self._next_roll:
-            self._roll(now, events)
-        for order in self._index.expired(now):
-            self._end(order, OrderStatus.expired, now, events)
-        return events
+        return self._advance(now)
 
     # ------------------------------------------------------------------ commands
 
@@ -482,15 +478,6 @@ class Broker:
 
     # ------------------------------------------------------------------ the market
 
-    def _roll(self, now: float, events: list[Event]) -> None:
-        boundary = self._settings.day_boundary
-        day = boundary.trading_day(now)
-        for account in self._accounts.values():
-            if account.ledger.trading_day < day:
-                account.ledger = account.ledger.rolled(day, now)
-                events.append(AccountChanged(account.ledger, now))
-        self._next_roll = boundary.end_of(day)
-
     # ------------------------------------------------------------------ derived state
 
     def _buying_power_reason(
@@ -498,19 +485,6 @@ class Broker:
     ) -> str | None:
         instrument = self._instruments[order.symbol]
         return account.buying_power_reason(valuation, instrument, order.side, added)
-
-    def _session_open(self, book: SymbolBook, ts: float) -> bool:
-        return book.session_start <= ts < book.session_end or self._open_session(book, ts)
-
-    def _open_session(self, book: SymbolBook, ts: float) -> bool:
-        """Cache the session containing `ts`, if the market is open."""
-        session = self._instruments[book.symbol].session
-        day = session.trading_day(int(ts))
-        if day is None:
-            return False
-        start, end = session.bounds(day)
-        book.session_start, book.session_end = float(start), float(end)
-        return start <= ts < end
 
 
 def _needs_quote(command: SubmitOrder) -> bool:
