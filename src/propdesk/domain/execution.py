@@ -85,6 +85,7 @@ class Execution:
         self._ids = ids
 
     def match(self, due: Due, tick: Tick, previous: Tick | None, events: list[Event]) -> None:
+        """Do what `tick` made due in one book; `previous` is the quote before it."""
         on_touch = self._on_touch
         ts = tick.ts
         for order_id in due.trails:
