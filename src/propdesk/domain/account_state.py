@@ -14,17 +14,14 @@ from propdesk.domain.positions import MarkPrice, Position, mark_price
 
 
 class AccountState:
-    """Mutable, owned by the broker; everything but the ledger and positions is derived
-    from the account's orders and rebuilt on restore."""
+    """Mutable, owned by the broker; the exposure is derived from the account's orders (the
+    order index keeps it in step) and rebuilt on restore."""
 
-    __slots__ = ("client_ids", "counted", "exposure", "ledger", "open_orders", "positions")
+    __slots__ = ("counted", "exposure", "ledger", "positions")
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.positions: dict[str, Position] = {}
-        self.client_ids: dict[str, OrderId] = {}
-        """Every order of the account by client order id, in creation order."""
-        self.open_orders: dict[OrderId, None] = {}
         self.counted: dict[OrderId, Decimal] = {}
         """What each working order adds to its side's exposure."""
         self.exposure: dict[str, list[Decimal]] = {}

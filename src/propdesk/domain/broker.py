@@ -8,6 +8,11 @@ The engine drives it with `apply(command, now)`, `on_tick(tick)` and `advance(no
 and the trading-day roll when no tick comes), each returning the events in the order they
 happened, and rebuilds it on start with `Broker.restore(state, …)` from plain dataclasses.
 
+`Broker` is the facade; each part owns its state and gets its collaborators at construction:
+`Desk` (instruments, accounts, books), `OrderIndex` (orders and what derives from them),
+`Contingency` (bracket and OCO rules), `Execution` (matching and fills), `Sessions` (the day
+roll, expiry, session checks) and `OrderEntry` (the commands).
+
 Rules worth knowing (the tests spell each out):
 - An order arriving (submitted or modified) meets the last quote at once. An order released
   or triggered during a tick is matched from the next tick on, except that a stop fills (a
@@ -28,86 +33,35 @@ Rules worth knowing (the tests spell each out):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from heapq import heappop, heappush
-from math import inf
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.book import Due, SymbolBook
-from propdesk.domain.commands import (
-    CancelAllOrders,
-    CancelOrder,
-    CloseAllPositions,
-    ClosePosition,
-    Command,
-    ModifyOrder,
-    SubmitOrder,
-)
+from propdesk.domain.commands import Command
+from propdesk.domain.contingency import Contingency
+from propdesk.domain.desk import Desk
 from propdesk.domain.errors import RejectReason
 from propdesk.domain.events import (
     AccountChanged,
     CancelReason,
     CommandRejected,
     Event,
-    OrderAccepted,
-    OrderCanceled,
-    OrderExpired,
-    OrderFilled,
-    OrderRejected,
-    OrderReleased,
-    OrderReplaced,
-    OrderTriggered,
     PositionChanged,
-    TrailingStopMoved,
 )
+from propdesk.domain.execution import Execution
 from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Ledger
-from propdesk.domain.matching import (
-    FillModel,
-    fill_quantity,
-    is_limit_fillable,
-    is_marketable,
-    is_stop_triggered,
-    limit_fill_price,
-    market_fill_price,
-    next_water_mark,
-)
-from propdesk.domain.order_factory import OrderFactory, anchored, expiry
-from propdesk.domain.orders import (
-    Fill,
-    FillId,
-    IdFactory,
-    LegRole,
-    Liquidity,
-    Order,
-    OrderClass,
-    OrderId,
-    OrderSide,
-    OrderStatus,
-    OrderType,
-    TimeInForce,
-)
-from propdesk.domain.positions import MarkPrice, Position, apply_fill
-from propdesk.domain.validation import (
-    MAX_CLIENT_ORDER_ID,
-    MAX_SYMBOL,
-    fingerprint,
-    modified_prices,
-    modify_reason,
-    pair_reason,
-    quantity_reason,
-    storable,
-    submit_reason,
-)
+from propdesk.domain.matching import FillModel
+from propdesk.domain.order_entry import OrderEntry, PreTradeCheck
+from propdesk.domain.order_factory import OrderFactory
+from propdesk.domain.order_index import OrderIndex
+from propdesk.domain.orders import IdFactory, Order, OrderId
+from propdesk.domain.positions import MarkPrice, Position
+from propdesk.domain.sessions import Sessions
 
-PreTradeCheck = Callable[[AccountSnapshot, Order], str | None]
-"""A risk rule: the reason an order must be rejected, or None. Consulted after validation."""
-
-_R = RejectReason
-_STOPS = frozenset({OrderType.stop, OrderType.stop_limit, OrderType.trailing_stop})
+__all__ = ["Broker", "BrokerSettings", "BrokerState", "PreTradeCheck"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +92,9 @@ class BrokerState:
 
 
 class Broker:
+    """The facade the engine drives. It wires the parts together and keeps, bound as plain
+    attributes, only what its own methods (the tick path above all) reach every time."""
+
     def __init__(
         self,
         instruments: Mapping[str, Instrument],
@@ -146,21 +103,34 @@ class Broker:
         settings: BrokerSettings | None = None,
         checks: Sequence[PreTradeCheck] = (),
     ) -> None:
-        self._catalogue = instruments
-        """Looked up with what traders type (the catalogue may ignore case)."""
-        self._instruments = {i.symbol: i for i in instruments.values()}
-        """By canonical symbol, for everything already validated."""
-        self._ids = ids
-        self._settings = settings or BrokerSettings()
-        self._model = self._settings.fill_model
-        self._checks = tuple(checks)
-        self._accounts: dict[str, AccountState] = {}
-        self._orders: dict[OrderId, Order] = {}
-        self._legs: dict[OrderId, list[OrderId]] = {}
-        self._books: dict[str, SymbolBook] = {}
-        self._expiries: list[tuple[float, int, OrderId]] = []
+        settings = settings or BrokerSettings()
+        model = settings.fill_model
+        desk = self._desk = Desk(instruments, settings.mark)
+        index = self._index = OrderIndex(desk)
+        contingency = Contingency(desk, index)
+        execution = Execution(desk, index, contingency, model=model, ids=ids)
+        sessions = self._sessions = Sessions(desk, index, contingency, settings.day_boundary)
         self._factory = OrderFactory(ids)
-        self._next_roll = inf
+        self._entry = OrderEntry(
+            desk,
+            index,
+            contingency,
+            sessions,
+            execution,
+            factory=self._factory,
+            ids=ids,
+            checks=checks,
+            queue_outside_session=settings.queue_outside_session,
+        )
+        self._accounts = desk.accounts
+        self._books = desk.books
+        self._book = desk.book
+        self._orders = index.orders
+        self._expiries = index.expiries
+        self._advance = sessions.advance
+        self._open_session = sessions.open_session
+        self._match = execution.match
+        self._on_touch = model.fill_on_touch
 
     # ------------------------------------------------------------------ state in and out
 
@@ -175,17 +145,16 @@ class Broker:
         checks: Sequence[PreTradeCheck] = (),
     ) -> Broker:
         broker = cls(instruments, ids=ids, settings=settings, checks=checks)
-        boundary = broker._settings.day_boundary
         for ledger in state.ledgers:
             broker._accounts[ledger.account_id] = AccountState(ledger)
-            broker._next_roll = min(broker._next_roll, boundary.end_of(ledger.trading_day))
+            broker._sessions.track(ledger.trading_day)
         for tick in state.quotes:
             if (book := broker._book(tick.symbol)) is not None:
                 book.quote = tick
         for position in state.positions:
             broker._accounts[position.account_id].positions[position.symbol] = position
         for order in sorted(state.orders, key=lambda o: o.seq):
-            broker._put(order)
+            broker._index.put(order)
         broker._factory.next_seq = max([state.next_seq, *(o.seq + 1 for o in state.orders)])
         return broker
 
@@ -203,27 +172,26 @@ class Broker:
         """Start trading an account; a no-op for one the broker already has."""
         if account_id in self._accounts:
             return []
-        boundary = self._settings.day_boundary
-        day = boundary.trading_day(now)
+        day = self._sessions.trading_day(now)
         ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         self._accounts[account_id] = AccountState(ledger)
-        self._next_roll = min(self._next_roll, boundary.end_of(day))
+        self._sessions.track(day)
         return [AccountChanged(ledger, now)]
 
     def reset_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
         """Start the account over: open orders canceled, positions gone without a fill (the
         closed period keeps their history), a fresh ledger at `starting_balance`."""
-        events = self.advance(now)
+        events = self._advance(now)
         account = self._accounts.get(account_id)
         if account is None:
             return events + self.open_account(account_id, starting_balance, now)
-        self._cancel_all(account, None, now, events, CancelReason.account_reset)
+        self._entry.cancel_all(account, None, now, events, CancelReason.account_reset)
         for symbol, position in list(account.positions.items()):
             if position.qty or position.realized_pnl:
                 fresh = Position(account_id, symbol, updated_at=now)
                 account.positions[symbol] = fresh
                 events.append(PositionChanged(fresh, now))
-        day = self._settings.day_boundary.trading_day(now)
+        day = self._sessions.trading_day(now)
         account.ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         events.append(AccountChanged(account.ledger, now))
         return events
@@ -234,20 +202,14 @@ class Broker:
         return self._orders.get(OrderId(order_id))
 
     def order_by_client_id(self, account_id: str, client_order_id: str) -> Order | None:
-        account = self._accounts.get(account_id)
-        order_id = account.client_ids.get(client_order_id) if account else None
-        return None if order_id is None else self._orders[order_id]
+        return self._index.by_client_id(account_id, client_order_id)
 
     def orders(self, account_id: str, *, open_only: bool = False) -> list[Order]:
-        account = self._accounts.get(account_id)
-        if account is None:
-            return []
-        ids = account.open_orders if open_only else account.client_ids.values()
-        return [self._orders[i] for i in ids]
+        return self._index.of_account(account_id, open_only=open_only)
 
     def legs(self, order_id: str) -> list[Order]:
         """A bracket entry's legs, take profit first."""
-        return [self._orders[i] for i in self._legs.get(OrderId(order_id), ())]
+        return self._index.legs(OrderId(order_id))
 
     def position(self, account_id: str, symbol: str) -> Position | None:
         account = self._accounts.get(account_id)
@@ -260,11 +222,10 @@ class Broker:
 
     def account(self, account_id: str) -> AccountSnapshot | None:
         account = self._accounts.get(account_id)
-        return None if account is None else self._valuation(account)
+        return None if account is None else self._desk.valuation(account)
 
     def quote(self, symbol: str) -> Tick | None:
-        book = self._book(symbol)
-        return book.quote if book is not None else None
+        return self._desk.quote(symbol)
 
     def quotes(self) -> tuple[Tick, ...]:
         """The last quote of every symbol that has one."""
@@ -274,531 +235,34 @@ class Broker:
 
     def apply(self, command: Command, now: float) -> list[Event]:
         """Apply one command at time `now` (expiring what is due first)."""
-        events = self.advance(now)
+        events = self._advance(now)
         account = self._accounts.get(command.account_id)
         if account is None:
-            events.append(CommandRejected(command.account_id, command, _R.ACCOUNT_NOT_FOUND, now))
+            missing = RejectReason.ACCOUNT_NOT_FOUND
+            events.append(CommandRejected(command.account_id, command, missing, now))
             return events
-        match command:
-            case SubmitOrder():
-                self._submit(account, command, now, events)
-            case ModifyOrder():
-                self._modify(account, command, now, events)
-            case CancelOrder():
-                self._cancel(account, command, now, events)
-            case CancelAllOrders():
-                instrument = self._catalogue.get(command.symbol) if command.symbol else None
-                symbol = instrument.symbol if instrument else command.symbol
-                self._cancel_all(account, symbol, now, events, CancelReason.requested)
-            case ClosePosition():
-                self._close(account, command, command.symbol, command.qty, now, events)
-            case CloseAllPositions():
-                self._cancel_all(account, None, now, events, CancelReason.position_closed)
-                for position in list(account.positions.values()):
-                    if position.qty:
-                        self._close(account, command, position.symbol, None, now, events)
+        self._entry.apply(account, command, now, events)
         return events
 
     def on_tick(self, tick: Tick) -> list[Event]:
         """Record the quote; trail, trigger and fill what it reaches (after what time made due)."""
         ts = tick.ts
         expiries = self._expiries
-        if ts >= self._next_roll or (expiries and expiries[0][0] <= ts):
-            events = self.advance(ts)
+        if ts >= self._sessions.next_roll or (expiries and expiries[0][0] <= ts):
+            events = self._advance(ts)
         else:
             events = []
         book = self._books.get(tick.symbol)
         if book is None and (book := self._book(tick.symbol)) is None:
             return events
         previous, book.quote = book.quote, tick
+        # Sessions.is_open inlined: the cached session answers almost every tick.
         if book.session_start <= ts < book.session_end or self._open_session(book, ts):
-            due = book.due(tick, on_touch=self._model.fill_on_touch)
+            due = book.due(tick, on_touch=self._on_touch)
             if due is not None:
                 self._match(due, tick, previous, events)
         return events
 
     def advance(self, now: float) -> list[Event]:
         """Let time pass: roll the trading day, expire day orders whose session has closed."""
-        events: list[Event] = []
-        if now >= self._next_roll:
-            self._roll(now, events)
-        heap = self._expiries
-        while heap and heap[0][0] <= now:
-            expires_at, _, order_id = heappop(heap)
-            order = self._orders.get(order_id)
-            if order is not None and order.is_open and order.expires_at == expires_at:
-                self._end(order, OrderStatus.expired, now, events)
-        return events
-
-    # ------------------------------------------------------------------ commands
-
-    def _submit(
-        self,
-        account: AccountState,
-        command: SubmitOrder,
-        now: float,
-        events: list[Event],
-        *,
-        checked: bool = True,
-    ) -> None:
-        client_order_id = command.client_order_id
-        if client_order_id is None:
-            client_order_id = self._ids()
-        instrument = self._catalogue.get(command.symbol)
-        # What cannot be looked up again (or stored) is refused without a record.
-        if not storable(client_order_id, MAX_CLIENT_ORDER_ID):
-            invalid = _R.INVALID_CLIENT_ORDER_ID
-            events.append(CommandRejected(command.account_id, command, invalid, now))
-            return
-        if instrument is None and not storable(command.symbol, MAX_SYMBOL):
-            events.append(CommandRejected(command.account_id, command, _R.UNKNOWN_SYMBOL, now))
-            return
-        symbol = instrument.symbol if instrument else command.symbol
-        print_ = fingerprint(command, symbol)
-        existing = account.client_ids.get(client_order_id)
-        if existing is not None:
-            if self._orders[existing].fingerprint != print_:
-                conflict = _R.DUPLICATE_CLIENT_ORDER_ID
-                events.append(CommandRejected(command.account_id, command, conflict, now))
-            return  # a retry: the order exists already, nothing happens
-        book = self._book(symbol)
-        quote = book.quote if book is not None else None
-        reason: str | None = submit_reason(command, client_order_id, instrument, quote)
-        in_session = book is not None and self._session_open(book, now)
-        if reason is None and not in_session and not self._settings.queue_outside_session:
-            reason = _R.MARKET_CLOSED
-        if reason is None and quote is None and _needs_quote(command):
-            reason = _R.NO_QUOTE
-        group = self._factory.build(command, client_order_id, symbol, print_, instrument, now)
-        if reason is None and quote is not None:  # working trailing stops start from last
-            group = [self._anchored(o, quote.last) if o.is_working else o for o in group]
-        entry = group[0]
-        if reason is None:
-            valuation = self._valuation(account)
-            reason = self._buying_power_reason(account, valuation, entry, entry.qty)
-            if reason is None and checked and self._checks:
-                checks = (check(valuation, entry) for check in self._checks)
-                reason = next(filter(None, checks), None)
-        if reason is not None:
-            # Recorded alone: its legs are never created, so it links to none.
-            rejected = replace(
-                entry, status=OrderStatus.rejected, reject_reason=reason, sibling_id=None
-            )
-            self._put(rejected)
-            events.append(OrderRejected(rejected, now))
-            return
-        for order in group:
-            self._put(order)
-            events.append(OrderAccepted(order, now))
-        if in_session and quote is not None:
-            for order in group:
-                current = self._orders[order.id]
-                if current.is_working:
-                    self._arrive(current, quote, now, events)
-        elif entry.time_in_force in (TimeInForce.ioc, TimeInForce.fok):
-            # nothing can fill at once without a market: an immediate order ends here
-            cause = CancelReason.ioc if entry.time_in_force is TimeInForce.ioc else CancelReason.fok
-            self._end(self._orders[entry.id], OrderStatus.canceled, now, events, cause)
-
-    def _modify(
-        self, account: AccountState, command: ModifyOrder, now: float, events: list[Event]
-    ) -> None:
-        order = self._owned(account, command.order_id)
-        if order is None or not order.is_open:
-            missing = _R.ORDER_NOT_FOUND if order is None else _R.ORDER_NOT_MODIFIABLE
-            events.append(CommandRejected(command.account_id, command, missing, now))
-            return
-        instrument = self._instruments[order.symbol]
-        if reason := modify_reason(order, command, instrument):
-            events.append(CommandRejected(command.account_id, command, reason, now))
-            return
-        changes: dict[str, object] = dict(modified_prices(order, command))
-        if order.type is OrderType.trailing_stop:
-            changes["stop_price"] = order.stop_price
-        if command.qty is not None:
-            changes["qty"] = command.qty
-        if command.time_in_force is not None:
-            changes["time_in_force"] = command.time_in_force
-            changes["expires_at"] = expiry(instrument, command.time_in_force, now)
-        modified = order.amended(now, **changes)
-        if modified.type is OrderType.trailing_stop and modified.water_mark is not None:
-            modified = self._anchored(modified, modified.water_mark)
-        reason = self._group_reason(modified)
-        if reason is None and modified.is_working:
-            added = modified.open_qty - account.counted.get(order.id, modified.open_qty)
-            if added > 0:
-                valuation = self._valuation(account)
-                reason = self._buying_power_reason(account, valuation, modified, added)
-        if reason is not None:
-            events.append(CommandRejected(command.account_id, command, reason, now))
-            return
-        self._put(modified)
-        events.append(OrderReplaced(modified, now))
-        if _is_entry(modified) and modified.filled_qty == 0:
-            for leg in self.legs(modified.id):
-                if leg.status is OrderStatus.held:  # held legs follow their entry
-                    follows = leg.amended(
-                        now,
-                        qty=modified.qty,
-                        time_in_force=modified.time_in_force,
-                        expires_at=modified.expires_at,
-                    )
-                    self._put(follows)
-                    events.append(OrderReplaced(follows, now))
-        book = self._books[modified.symbol]
-        if modified.is_working and book.quote is not None and self._session_open(book, now):
-            self._arrive(modified, book.quote, now, events)
-
-    def _cancel(
-        self, account: AccountState, command: CancelOrder, now: float, events: list[Event]
-    ) -> None:
-        order = self._owned(account, command.order_id)
-        if order is None or not order.is_open:
-            reason = _R.ORDER_NOT_FOUND if order is None else _R.ORDER_NOT_CANCELABLE
-            events.append(CommandRejected(command.account_id, command, reason, now))
-            return
-        self._end(order, OrderStatus.canceled, now, events)
-
-    def _cancel_all(
-        self,
-        account: AccountState,
-        symbol: str | None,
-        now: float,
-        events: list[Event],
-        reason: CancelReason,
-    ) -> None:
-        for order_id in list(account.open_orders):
-            order = self._orders[order_id]
-            if order.is_open and (symbol is None or order.symbol == symbol):
-                self._end(order, OrderStatus.canceled, now, events, reason)
-
-    def _close(
-        self,
-        account: AccountState,
-        command: Command,
-        symbol: str,
-        qty: Decimal | None,
-        now: float,
-        events: list[Event],
-    ) -> None:
-        instrument = self._catalogue.get(symbol)
-        position = account.positions.get(instrument.symbol) if instrument else None
-        if instrument is None or position is None or position.qty == 0:
-            events.append(CommandRejected(command.account_id, command, _R.POSITION_NOT_FOUND, now))
-            return
-        size = abs(position.qty)
-        if qty is not None and (quantity_reason(qty, instrument) or qty > size):
-            events.append(CommandRejected(command.account_id, command, _R.INVALID_QUANTITY, now))
-            return
-        book = self._books[instrument.symbol]
-        if not self._session_open(book, now) and not self._settings.queue_outside_session:
-            # refused whole: canceling its exits first would leave the position naked
-            events.append(CommandRejected(command.account_id, command, _R.MARKET_CLOSED, now))
-            return
-        if qty is None or qty == size:
-            self._cancel_all(account, instrument.symbol, now, events, CancelReason.position_closed)
-        side = OrderSide.sell if position.qty > 0 else OrderSide.buy
-        flatten = SubmitOrder(
-            command.account_id,
-            instrument.symbol,
-            side,
-            size if qty is None else qty,
-            time_in_force=TimeInForce.gtc,
-        )
-        # Risk rules never block a close: it is how a tripwire flattens a locked account.
-        self._submit(account, flatten, now, events, checked=False)
-
-    # ------------------------------------------------------------------ the market
-
-    def _match(self, due: Due, tick: Tick, previous: Tick | None, events: list[Event]) -> None:
-        on_touch = self._model.fill_on_touch
-        ts = tick.ts
-        for order_id in due.trails:
-            self._trail(self._orders[order_id], tick.last, ts, events)
-        orders = self._orders
-        for order_id in due.markets:
-            order = orders[order_id]
-            if order.is_working:
-                self._execute(order, tick, ts, events, taker=True)
-        for order_id in due.limits:
-            order = orders[order_id]
-            limit = order.limit_price
-            if not order.is_working or limit is None or not _rests_as_limit(order):
-                continue
-            if is_limit_fillable(order.side, limit, tick, on_touch=on_touch):
-                # Still marketable since the last quote: it was waiting for size, not price.
-                taker = previous is not None and is_marketable(order.side, limit, previous)
-                self._execute(order, tick, ts, events, taker=taker)
-        for order_id in due.stops:
-            order = orders[order_id]
-            if order.is_working and not order.triggered:
-                self._arrive(order, tick, ts, events)
-
-    def _arrive(self, order: Order, quote: Tick, ts: float, events: list[Event]) -> None:
-        """`order` meets `quote` as a new arrival: trigger it, fill what the quote allows."""
-        if order.type in _STOPS and not order.triggered:
-            stop = order.stop_price
-            if stop is None or not is_stop_triggered(order.side, stop, quote):
-                return
-            order = order.amended(ts, triggered=True)
-            self._put(order)
-            events.append(OrderTriggered(order, ts))
-        limit = None if _is_market_like(order) else order.limit_price
-        fillable = limit is None or is_marketable(order.side, limit, quote)
-        if order.time_in_force is TimeInForce.fok:
-            available = self._model.available(order.symbol)
-            if not fillable or (available is not None and available < order.open_qty):
-                self._end(order, OrderStatus.canceled, ts, events, CancelReason.fok)
-                return
-        if fillable:
-            self._execute(order, quote, ts, events, taker=True)
-        if order.time_in_force is TimeInForce.ioc:
-            rest = self._orders[order.id]
-            if rest.is_working:
-                self._end(rest, OrderStatus.canceled, ts, events, CancelReason.ioc)
-
-    def _execute(
-        self, order: Order, tick: Tick, ts: float, events: list[Event], *, taker: bool
-    ) -> None:
-        qty = fill_quantity(order.open_qty, self._model.available(order.symbol))
-        if qty <= 0:
-            return
-        instrument = self._instruments[order.symbol]
-        limit = order.limit_price
-        if _is_market_like(order) or limit is None:
-            slippage = instrument.tick_size * self._model.slippage_ticks
-            price, liquidity = market_fill_price(order.side, tick, slippage), Liquidity.taker
-        else:
-            price = limit_fill_price(order.side, limit, tick, taker=taker)
-            liquidity = Liquidity.taker if taker else Liquidity.maker
-        self._fill(order, qty, price, liquidity, instrument, ts, events)
-
-    def _fill(
-        self,
-        order: Order,
-        qty: Decimal,
-        price: Decimal,
-        liquidity: Liquidity,
-        instrument: Instrument,
-        ts: float,
-        events: list[Event],
-    ) -> None:
-        filled_qty = order.filled_qty + qty
-        status = OrderStatus.filled if filled_qty == order.qty else OrderStatus.partially_filled
-        done = order.with_status(
-            status,
-            ts,
-            filled_qty=filled_qty,
-            filled_value=order.filled_value + qty * price,
-            filled_at=ts,
-        )
-        self._put(done)
-        fill = Fill(
-            FillId(self._ids()),
-            order.id,
-            order.account_id,
-            order.symbol,
-            order.side,
-            qty,
-            price,
-            instrument.commission * qty,
-            liquidity,
-            ts,
-        )
-        events.append(OrderFilled(done, ts, fill, status is OrderStatus.partially_filled))
-        account = self._accounts[order.account_id]
-        before = account.positions.get(order.symbol) or Position(order.account_id, order.symbol)
-        position, realized = apply_fill(before, order.side, qty, price, instrument.point_value, ts)
-        account.positions[order.symbol] = position
-        account.ledger = account.ledger.with_fill(realized, fill.commission, ts)
-        events.append(PositionChanged(position, ts))
-        events.append(AccountChanged(account.ledger, ts))
-        self._after_fill(done, qty, ts, events)
-
-    def _after_fill(self, order: Order, qty: Decimal, ts: float, events: list[Event]) -> None:
-        """Keep the contingent orders in step with a fill of `qty`."""
-        if _is_entry(order):
-            for leg in self.legs(order.id):
-                if leg.status is OrderStatus.held:
-                    released = leg.with_status(OrderStatus.new, ts, qty=order.filled_qty)
-                    if released.type is OrderType.trailing_stop:
-                        quote = self._books[order.symbol].quote
-                        if quote is not None:
-                            released = self._anchored(released, quote.last)
-                    self._put(released)
-                    events.append(OrderReleased(released, ts))
-                elif leg.is_working:
-                    grown = leg.amended(ts, qty=leg.qty + qty)
-                    self._put(grown)
-                    events.append(OrderReplaced(grown, ts))
-        sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-        if sibling is not None and sibling.is_working:
-            remaining = sibling.qty - qty
-            if remaining <= sibling.filled_qty:
-                self._end(sibling, OrderStatus.canceled, ts, events, CancelReason.oco)
-            else:
-                reduced = sibling.amended(ts, qty=remaining)
-                self._put(reduced)
-                events.append(OrderReplaced(reduced, ts))
-        parent = self._orders.get(order.parent_id) if order.parent_id else None
-        if order.status is OrderStatus.filled and parent is not None and parent.is_open:
-            self._end(parent, OrderStatus.canceled, ts, events, CancelReason.bracket_exited)
-
-    def _trail(self, order: Order, last: Decimal, ts: float, events: list[Event]) -> None:
-        mark = next_water_mark(order.side, _known(order.water_mark), last)
-        moved = self._anchored(order, mark, ts)
-        self._put(moved)
-        if moved.stop_price != order.stop_price:
-            events.append(TrailingStopMoved(moved, ts))
-
-    def _end(
-        self,
-        order: Order,
-        status: OrderStatus,
-        ts: float,
-        events: list[Event],
-        reason: CancelReason = CancelReason.requested,
-    ) -> None:
-        """Cancel or expire an open order; an entry ending unfilled takes its held legs along."""
-        if status is OrderStatus.canceled:
-            ended = order.with_status(status, ts, canceled_at=ts)
-            events.append(OrderCanceled(ended, ts, reason))
-        else:
-            ended = order.with_status(status, ts, expired_at=ts)
-            events.append(OrderExpired(ended, ts))
-        self._put(ended)
-        if _is_entry(ended) and ended.filled_qty == 0:
-            for leg in self.legs(ended.id):
-                if leg.status is OrderStatus.held:
-                    self._end(leg, status, ts, events, CancelReason.parent_canceled)
-
-    def _roll(self, now: float, events: list[Event]) -> None:
-        boundary = self._settings.day_boundary
-        day = boundary.trading_day(now)
-        for account in self._accounts.values():
-            if account.ledger.trading_day < day:
-                account.ledger = account.ledger.rolled(day, now)
-                events.append(AccountChanged(account.ledger, now))
-        self._next_roll = boundary.end_of(day)
-
-    # ------------------------------------------------------------------ derived state
-
-    def _put(self, order: Order) -> None:
-        """Store a new value of an order and keep every index derived from orders in step."""
-        old = self._orders.get(order.id)
-        self._orders[order.id] = order
-        account = self._accounts[order.account_id]
-        if old is None:
-            account.client_ids[order.client_order_id] = order.id
-            if order.parent_id is not None:
-                self._legs.setdefault(order.parent_id, []).append(order.id)
-        book = self._books.get(order.symbol)
-        if book is None:
-            book = self._book(order.symbol)
-        if book is not None:
-            if old is not None:
-                book.withdraw(order.id)
-            book.place(order)
-        if (
-            old is not None
-            and old.status is order.status
-            and old.qty == order.qty
-            and old.filled_qty == order.filled_qty
-            and old.expires_at == order.expires_at
-        ):
-            return  # only prices moved (a modify, a trailing stop): nothing else derives
-        if order.is_open:
-            account.open_orders[order.id] = None
-            if order.expires_at is not None and (old is None or old.expires_at != order.expires_at):
-                heappush(self._expiries, (order.expires_at, order.seq, order.id))
-        else:
-            account.open_orders.pop(order.id, None)
-        sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-        account.count(order, sibling)
-        if sibling is not None:
-            account.count(sibling, order)
-
-    def _anchored(self, order: Order, water_mark: Decimal, ts: float | None = None) -> Order:
-        return anchored(order, water_mark, self._instruments[order.symbol].tick_size, ts)
-
-    def _valuation(self, account: AccountState) -> AccountSnapshot:
-        return account.valuation(self._instruments, self.quote, self._settings.mark)
-
-    def _buying_power_reason(
-        self, account: AccountState, valuation: AccountSnapshot, order: Order, added: Decimal
-    ) -> str | None:
-        instrument = self._instruments[order.symbol]
-        return account.buying_power_reason(valuation, instrument, order.side, added)
-
-    def _group_reason(self, order: Order) -> str | None:
-        """After a modify: are the bracket / OCO prices around `order` still consistent?"""
-        if order.order_class is OrderClass.simple:
-            return None
-        if _is_entry(order):
-            entry: Order | None = order
-            legs = self.legs(order.id)
-        else:
-            entry = self._orders.get(order.parent_id) if order.parent_id else None
-            sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
-            legs = [order] if sibling is None else [order, sibling]
-        take_profit = next((leg for leg in legs if leg.leg is LegRole.take_profit), None)
-        stop_loss = next((leg for leg in legs if leg.leg is LegRole.stop_loss), None)
-        return pair_reason(entry, take_profit, stop_loss)
-
-    def _owned(self, account: AccountState, order_id: OrderId) -> Order | None:
-        order = self._orders.get(order_id)
-        if order is None or order.account_id != account.account_id:
-            return None  # someone else's order does not exist for this account
-        return order
-
-    def _book(self, symbol: str) -> SymbolBook | None:
-        instrument = self._catalogue.get(symbol)
-        if instrument is None:
-            return None
-        book = self._books.get(instrument.symbol)
-        if book is None:
-            book = self._books[instrument.symbol] = SymbolBook(instrument.symbol)
-        return book
-
-    def _session_open(self, book: SymbolBook, ts: float) -> bool:
-        return book.session_start <= ts < book.session_end or self._open_session(book, ts)
-
-    def _open_session(self, book: SymbolBook, ts: float) -> bool:
-        """Cache the session containing `ts`, if the market is open."""
-        session = self._instruments[book.symbol].session
-        day = session.trading_day(int(ts))
-        if day is None:
-            return False
-        start, end = session.bounds(day)
-        book.session_start, book.session_end = float(start), float(end)
-        return start <= ts < end
-
-
-def _is_entry(order: Order) -> bool:
-    return order.order_class is OrderClass.bracket and order.parent_id is None
-
-
-def _is_market_like(order: Order) -> bool:
-    """Market orders, and stops that triggered (a triggered stop-limit is a limit)."""
-    return order.type is OrderType.market or (
-        order.triggered and order.type is not OrderType.stop_limit
-    )
-
-
-def _rests_as_limit(order: Order) -> bool:
-    return order.type is OrderType.limit or (order.type is OrderType.stop_limit and order.triggered)
-
-
-def _needs_quote(command: SubmitOrder) -> bool:
-    """Market orders fill against a quote; trailing stops anchor their water mark on one."""
-    if command.type in (OrderType.market, OrderType.trailing_stop):
-        return True
-    stop_loss = command.stop_loss
-    oco = command.order_class is OrderClass.oco
-    return oco and stop_loss is not None and stop_loss.type is OrderType.trailing_stop
-
-
-def _known(value: Decimal | None) -> Decimal:
-    if value is None:  # pragma: no cover - trailing stops are anchored before they work
-        raise ValueError("a working trailing stop has no water mark")
-    return value
+        return self._advance(now)
