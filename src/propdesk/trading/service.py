@@ -401,15 +401,14 @@ def position(engine: Engine, account_id: str, symbol: str) -> PositionValue:
 
 def _value(engine: Engine, held: Position) -> PositionValue:
     point_value = engine.catalogue[held.symbol].point_value
-    direction = 1 if held.qty > 0 else -1
-    cost_basis = held.cost * point_value * direction
+    cost_basis = held.cost_basis(point_value)
     quote = engine.broker.quote(held.symbol)
     price = None if quote is None else mark_price(held.qty, quote, engine.settings.mark)
     unrealized = ZERO if price is None else held.unrealized_pnl(price, point_value)
     return PositionValue(
         symbol=held.symbol,
         qty=held.qty,
-        side="long" if direction > 0 else "short",
+        side=held.side,
         avg_entry_price=held.cost / abs(held.qty),
         cost_basis=cost_basis,
         market_value=None if price is None else held.qty * price * point_value,

@@ -27,7 +27,7 @@ from propdesk.domain.orders import (
     OrderType,
     TimeInForce,
 )
-from propdesk.domain.positions import Position
+from propdesk.domain.positions import Position, PositionSide
 
 
 def number(value: Decimal) -> float:
@@ -236,7 +236,7 @@ class PositionPayload(Payload):
     account_id: str
     symbol: str
     qty: float = Field(description="Signed: positive long, negative short.")
-    side: Literal["long", "short", "flat"]
+    side: PositionSide
     avg_entry_price: float | None = Field(description="Null when flat.")
     cost_basis: float | None = Field(
         description="Money: entry cost × point value (signed as `qty`); null when the symbol "
@@ -248,20 +248,13 @@ class PositionPayload(Payload):
 
     @classmethod
     def of(cls, position: Position, point_value: Decimal | None) -> PositionPayload:
-        qty = position.qty
-        side: Literal["long", "short", "flat"] = (
-            "long" if qty > 0 else "short" if qty < 0 else "flat"
-        )
-        cost_basis = None
-        if point_value is not None:
-            cost_basis = float(position.cost * point_value * (-1 if qty < 0 else 1))
         return cls(
             account_id=position.account_id,
             symbol=position.symbol,
-            qty=number(qty),
-            side=side,
+            qty=number(position.qty),
+            side=position.side,
             avg_entry_price=maybe_number(position.avg_price),
-            cost_basis=cost_basis,
+            cost_basis=None if point_value is None else number(position.cost_basis(point_value)),
             realized_pl=number(position.realized_pnl),
             opened_at=at(position.opened_at),
             updated_at=at(position.updated_at),
