@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from propdesk.api.schemas.numbers import Number, Percent, Price, Quantity
+from propdesk.api.schemas.numbers import Percent, Price, Quantity
 from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.orders import (
     LegRole,
@@ -23,6 +23,7 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.trading.service import OrderView
+from propdesk.wire.numbers import Number
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 """No control characters: ids and symbols are stored and echoed as they come."""
