@@ -3,7 +3,8 @@ risk, signals and regimes, built from domain values.
 
 Prices and quantities are JSON numbers (floats on the wire, Decimal inside), times of trading
 state are ISO 8601 UTC, market data times (`ts`) are UNIX seconds as in every bar stream.
-Order, execution and position field names follow Alpaca's, as the REST schemas do.
+Order, execution and position field names follow Alpaca's, as the REST schemas do; an order
+is the very model REST answers (`propdesk.wire.orders`), so its numbers are Decimal inside.
 """
 
 from __future__ import annotations
@@ -16,18 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from propdesk.domain.bars import Bar, Tick
 from propdesk.domain.ledger import AccountSnapshot, Ledger
-from propdesk.domain.orders import (
-    Fill,
-    LegRole,
-    Liquidity,
-    Order,
-    OrderClass,
-    OrderSide,
-    OrderStatus,
-    OrderType,
-    TimeInForce,
-)
+from propdesk.domain.orders import Fill, Liquidity, Order, OrderSide
 from propdesk.domain.positions import Position, PositionSide
+from propdesk.wire.orders import OrderBase
 
 
 def number(value: Decimal) -> float:
@@ -116,72 +108,8 @@ class QuotePayload(Payload):
 # --- trading state --------------------------------------------------------------------------
 
 
-class OrderPayload(Payload):
-    """An order as it is now (Alpaca's names)."""
-
-    id: str
-    client_order_id: str
-    account_id: str
-    symbol: str
-    side: OrderSide
-    type: OrderType
-    qty: float
-    filled_qty: float
-    filled_avg_price: float | None
-    limit_price: float | None
-    stop_price: float | None = Field(
-        description="Trailing stops: the stop their water mark implies now."
-    )
-    trail_price: float | None
-    trail_percent: float | None
-    hwm: float | None = Field(
-        description="Trailing stops: the high (sells) or low (buys) water mark of the price."
-    )
-    time_in_force: TimeInForce
-    order_class: OrderClass
-    status: OrderStatus
-    reject_reason: str | None
-    leg: LegRole | None = Field(description="Which exit a bracket or OCO leg is.")
-    parent_id: str | None = Field(description="A bracket leg's entry.")
-    sibling_id: str | None = Field(description="The other leg of a bracket or OCO pair.")
-    created_at: datetime
-    updated_at: datetime
-    filled_at: datetime | None = Field(description="The last fill.")
-    canceled_at: datetime | None
-    expired_at: datetime | None
-    expires_at: datetime | None = Field(description="Day orders: the close of their session.")
-
-    @classmethod
-    def of(cls, order: Order) -> OrderPayload:
-        return cls(
-            id=order.id,
-            client_order_id=order.client_order_id,
-            account_id=order.account_id,
-            symbol=order.symbol,
-            side=order.side,
-            type=order.type,
-            qty=number(order.qty),
-            filled_qty=number(order.filled_qty),
-            filled_avg_price=maybe_number(order.filled_avg_price),
-            limit_price=maybe_number(order.limit_price),
-            stop_price=maybe_number(order.stop_price),
-            trail_price=maybe_number(order.trail_price),
-            trail_percent=maybe_number(order.trail_percent),
-            hwm=maybe_number(order.water_mark),
-            time_in_force=order.time_in_force,
-            order_class=order.order_class,
-            status=order.status,
-            reject_reason=order.reject_reason,
-            leg=order.leg,
-            parent_id=order.parent_id,
-            sibling_id=order.sibling_id,
-            created_at=datetime.fromtimestamp(order.created_at, UTC),
-            updated_at=datetime.fromtimestamp(order.updated_at, UTC),
-            filled_at=at(order.filled_at),
-            canceled_at=at(order.canceled_at),
-            expired_at=at(order.expired_at),
-            expires_at=at(order.expires_at),
-        )
+class OrderPayload(OrderBase, Payload):
+    """An order as it is now (Alpaca's names): the REST order's fields, without nested legs."""
 
 
 class ExecutionPayload(Payload):
