@@ -76,7 +76,7 @@ class Desk:
     async def quote(
         self, symbol: str, bid: str, ask: str, last: str | None = None, ts: float | None = None
     ) -> None:
-        """Publish a tick and wait until the engine has taken it."""
+        """Publish a tick and wait until the engine and the live state have taken it."""
         await quote(self.services, symbol, bid, ask, last, ts)
 
 
@@ -99,11 +99,12 @@ async def quote(
         Decimal(1),
     )
     await services.bus.publish(Topics.TICKS, tick)
+    # The engine fills at it; the read model values positions at the live state's quote.
     for _ in range(400):
-        if engine.stats.ticks > before:
+        if engine.stats.ticks > before and services.live.tick(symbol) == tick:
             return
         await asyncio.sleep(0.005)
-    raise AssertionError("the engine did not take the tick")
+    raise AssertionError("the engine or the live state did not take the tick")
 
 
 MakeDesk = Callable[..., Awaitable[Desk]]

@@ -1,4 +1,5 @@
-"""The hot path's order JSON is the OrderRead model's JSON, byte for byte."""
+"""The hot path's order JSON is the OrderRead model's JSON, byte for byte; the WebSocket's
+order payload is that JSON without the nested legs, byte for byte too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
+from pydantic.json_schema import models_json_schema
 
 from propdesk.api.schemas.orders import OrderRead
 from propdesk.domain.orders import (
@@ -21,6 +23,8 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.trading.service import OrderView
+from propdesk.ws.payloads import OrderPayload
+from propdesk.ws.protocol import OrdersUpdateMessage, OrderUpdateEvent, encode
 
 MODEL_JSON = TypeAdapter(OrderRead)
 
@@ -94,3 +98,33 @@ def test_order_json_when_account_id_is_a_uuid_then_canonical() -> None:
     assert b'"account_id":"%s"' % str(account).encode() in OrderRead.json_of_view(
         OrderView(order, None)
     )
+
+
+@settings(max_examples=300)
+@given(order=orders())
+def test_ws_order_when_any_order_then_carries_the_rest_orders_bytes_but_legs(
+    order: Order,
+) -> None:
+    rest = OrderRead.of(order).model_dump_json(exclude={"legs"}).encode()
+    message = OrdersUpdateMessage(
+        topic=f"orders.{order.account_id}",
+        seq=1,
+        account_id=order.account_id,
+        event=OrderUpdateEvent.new,
+        orders=[OrderPayload.of(order)],
+    )
+
+    sent = encode(message).encode()
+
+    assert b'"orders":[' + rest + b"]" in sent
+
+
+def test_order_schemas_when_generated_then_the_ws_order_is_the_rest_order_but_legs() -> None:
+    # As the OpenAPI and AsyncAPI documents have them: responses as the server writes them.
+    _, schemas = models_json_schema([(OrderRead, "serialization"), (OrderPayload, "serialization")])
+    rest, ws = schemas["$defs"]["OrderRead"], schemas["$defs"]["OrderPayload"]
+
+    assert {k: v for k, v in rest["properties"].items() if k != "legs"} == ws["properties"]
+    assert [name for name in rest["required"] if name != "legs"] == ws["required"]
+    assert ws["properties"]["account_id"]["format"] == "uuid"
+    assert "submitted_at" in ws["required"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from propdesk.domain.orders import ZERO, OrderSide
-from propdesk.domain.positions import MarkPrice, Position, apply_fill, mark_price
+from propdesk.domain.positions import MarkPrice, Position, PositionSide, apply_fill, mark_price
 
 from .builders import d, tick
 
@@ -24,8 +24,48 @@ def flat() -> Position:
 def test_apply_fill_when_flat_and_buying_then_opens_long_at_the_price() -> None:
     position, realized = apply_fill(flat(), BUY, d(2), d("20000.25"), MNQ_POINT, 1.0)
     assert (position.qty, position.avg_price, realized) == (d(2), d("20000.25"), ZERO)
-    assert position.side is BUY
+    assert position.side is PositionSide.long
     assert position.opened_at == 1.0
+
+
+def test_side_when_qty_is_signed_then_long_short_or_flat() -> None:
+    assert Position("acct", "MNQ", qty=d(2), cost=d(40000)).side is PositionSide.long
+    assert Position("acct", "MNQ", qty=d(-1), cost=d(20000)).side is PositionSide.short
+    assert flat().side is PositionSide.flat
+    assert Position("acct", "MNQ", realized_pnl=d(12)).side == "flat"  # the wire's word
+
+
+def test_cost_basis_when_long_then_entry_cost_times_point_value() -> None:
+    long, _ = apply_fill(flat(), BUY, d(2), d("20000.25"), MNQ_POINT, 1.0)
+    # 2 × 20000.25 × $2
+    assert long.cost_basis(MNQ_POINT) == d("80001.00")
+
+
+def test_cost_basis_when_short_then_signed_as_qty() -> None:
+    short, _ = apply_fill(flat(), SELL, d(1), d("5000.25"), ES_POINT, 1.0)
+    # −(1 × 5000.25 × $50)
+    assert short.cost_basis(ES_POINT) == d("-250012.50")
+
+
+def test_cost_basis_when_flat_then_zero_whatever_was_realized() -> None:
+    long, _ = apply_fill(flat(), BUY, d(1), d(20000), MNQ_POINT, 1.0)
+    closed, realized = apply_fill(long, SELL, d(1), d(20010), MNQ_POINT, 2.0)
+    assert realized == d(20)
+    assert closed.cost_basis(MNQ_POINT) == ZERO
+
+
+@settings(max_examples=200)
+@given(
+    qty=st.integers(min_value=-50, max_value=50).filter(bool),
+    price=st.decimals(min_value=d("0.25"), max_value=d(30000), places=2),
+)
+def test_cost_basis_when_any_position_then_avg_entry_times_qty_times_point_value(
+    qty: int, price: Decimal
+) -> None:
+    position, _ = apply_fill(flat(), BUY if qty > 0 else SELL, d(abs(qty)), price, MNQ_POINT, 1.0)
+    assert position.avg_price is not None
+    assert position.cost_basis(MNQ_POINT) == position.avg_price * position.qty * MNQ_POINT
+    assert position.side is (PositionSide.long if qty > 0 else PositionSide.short)
 
 
 def test_apply_fill_when_adding_then_averages_the_entry() -> None:
@@ -68,7 +108,7 @@ def test_apply_fill_when_selling_through_zero_then_closes_at_average_and_opens_t
     reversed_, realized = apply_fill(long, SELL, d(5), d("20004.75"), MNQ_POINT, 2.0)
     assert realized == d("18.00")
     assert (reversed_.qty, reversed_.avg_price) == (d(-3), d("20004.75"))
-    assert reversed_.side is SELL
+    assert reversed_.side is PositionSide.short
     assert reversed_.opened_at == 2.0  # a new position side starts now
 
 

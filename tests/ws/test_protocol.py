@@ -44,7 +44,7 @@ AT = datetime(2026, 3, 10, 15, 0, 1, 250_000, tzinfo=UTC)
 ORDER = OrderPayload(
     id="o-1",
     client_order_id="c-1",
-    account_id=str(ACCOUNT),
+    account_id=ACCOUNT,
     symbol="MNQ",
     side=OrderSide.buy,
     type=OrderType.limit,
@@ -65,6 +65,7 @@ ORDER = OrderPayload(
     sibling_id="o-2",
     created_at=AT,
     updated_at=AT,
+    submitted_at=AT,
     filled_at=AT,
     canceled_at=None,
     expired_at=None,

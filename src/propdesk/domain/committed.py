@@ -54,6 +54,8 @@ class CommittedState:
         self._mark = mark
         self._accounts: dict[str, AccountState] = {}
         self._orders: dict[OrderId, Order] = {}
+        self._open: dict[str, dict[OrderId, None]] = {}
+        """Per account, its open orders in creation order."""
 
     def load(
         self, ledgers: Iterable[Ledger], positions: Iterable[Position], orders: Iterable[Order]
@@ -94,10 +96,9 @@ class CommittedState:
 
     def open_orders(self, account_id: str) -> list[Order]:
         """The account's open orders, oldest first."""
-        account = self._accounts.get(account_id)
-        if account is None:
-            return []
-        return sorted((self._orders[i] for i in account.open_orders), key=lambda o: o.seq)
+        return sorted(
+            (self._orders[i] for i in self._open.get(account_id, ())), key=lambda o: o.seq
+        )
 
     def positions(self, account_id: str) -> list[Position]:
         """The account's open positions."""
@@ -124,12 +125,13 @@ class CommittedState:
         account = self._accounts.get(order.account_id)
         if account is None:
             return
+        working = self._open.setdefault(order.account_id, {})
         if order.is_open:
             self._orders[order.id] = order
-            account.open_orders[order.id] = None
+            working[order.id] = None
         else:
             self._orders.pop(order.id, None)
-            account.open_orders.pop(order.id, None)
+            working.pop(order.id, None)
         sibling = self._orders.get(order.sibling_id) if order.sibling_id else None
         account.count(order, sibling)
         if sibling is not None:

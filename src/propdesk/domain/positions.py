@@ -13,6 +13,14 @@ COST_QUANTUM = Decimal("1e-10")
 """Rounding of the cost a partial close takes out of a position built at several prices."""
 
 
+class PositionSide(StrEnum):
+    """Which way a net position leans: the sign of its quantity."""
+
+    long = "long"
+    short = "short"
+    flat = "flat"
+
+
 class MarkPrice(StrEnum):
     """The price open positions are valued at."""
 
@@ -41,14 +49,19 @@ class Position:
     updated_at: float | None = None
 
     @property
-    def side(self) -> OrderSide | None:
-        if self.qty == 0:
-            return None
-        return OrderSide.buy if self.qty > 0 else OrderSide.sell
+    def side(self) -> PositionSide:
+        if self.qty > 0:
+            return PositionSide.long
+        return PositionSide.short if self.qty < 0 else PositionSide.flat
 
     @property
     def avg_price(self) -> Decimal | None:
         return self.cost / abs(self.qty) if self.qty else None
+
+    def cost_basis(self, point_value: Decimal) -> Decimal:
+        """Money: the open contracts' entry cost × `point_value`, signed as `qty` (0 when flat)."""
+        basis = self.cost * point_value
+        return -basis if self.qty < 0 else basis
 
     def unrealized_pnl(self, mark: Decimal, point_value: Decimal) -> Decimal:
         if self.qty == 0:

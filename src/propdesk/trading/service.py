@@ -365,13 +365,12 @@ def position(
 
 def _value(reads: ReadModel, held: Position) -> PositionValue:
     valued = reads.position_value(held)
-    direction = 1 if held.qty > 0 else -1
-    cost_basis = held.cost * valued.point_value * direction
+    cost_basis = held.cost_basis(valued.point_value)
     unrealized = valued.unrealized_pnl
     return PositionValue(
         symbol=held.symbol,
         qty=held.qty,
-        side="long" if direction > 0 else "short",
+        side=held.side,
         avg_entry_price=held.cost / abs(held.qty),
         cost_basis=cost_basis,
         market_value=valued.market_value,

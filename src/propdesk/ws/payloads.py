@@ -3,7 +3,8 @@ risk, signals and regimes, built from domain values.
 
 Prices and quantities are JSON numbers (floats on the wire, Decimal inside), times of trading
 state are ISO 8601 UTC, market data times (`ts`) are UNIX seconds as in every bar stream.
-Order, execution and position field names follow Alpaca's, as the REST schemas do.
+Order, execution and position field names follow Alpaca's, as the REST schemas do; an order
+is the very model REST answers (`propdesk.wire.orders`), so its numbers are Decimal inside.
 """
 
 from __future__ import annotations
@@ -16,18 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from propdesk.domain.bars import Bar, Tick
 from propdesk.domain.ledger import AccountSnapshot, Ledger
-from propdesk.domain.orders import (
-    Fill,
-    LegRole,
-    Liquidity,
-    Order,
-    OrderClass,
-    OrderSide,
-    OrderStatus,
-    OrderType,
-    TimeInForce,
-)
-from propdesk.domain.positions import Position
+from propdesk.domain.orders import Fill, Liquidity, Order, OrderSide
+from propdesk.domain.positions import Position, PositionSide
+from propdesk.wire.orders import OrderBase
 
 
 def number(value: Decimal) -> float:
@@ -116,72 +108,8 @@ class QuotePayload(Payload):
 # --- trading state --------------------------------------------------------------------------
 
 
-class OrderPayload(Payload):
-    """An order as it is now (Alpaca's names)."""
-
-    id: str
-    client_order_id: str
-    account_id: str
-    symbol: str
-    side: OrderSide
-    type: OrderType
-    qty: float
-    filled_qty: float
-    filled_avg_price: float | None
-    limit_price: float | None
-    stop_price: float | None = Field(
-        description="Trailing stops: the stop their water mark implies now."
-    )
-    trail_price: float | None
-    trail_percent: float | None
-    hwm: float | None = Field(
-        description="Trailing stops: the high (sells) or low (buys) water mark of the price."
-    )
-    time_in_force: TimeInForce
-    order_class: OrderClass
-    status: OrderStatus
-    reject_reason: str | None
-    leg: LegRole | None = Field(description="Which exit a bracket or OCO leg is.")
-    parent_id: str | None = Field(description="A bracket leg's entry.")
-    sibling_id: str | None = Field(description="The other leg of a bracket or OCO pair.")
-    created_at: datetime
-    updated_at: datetime
-    filled_at: datetime | None = Field(description="The last fill.")
-    canceled_at: datetime | None
-    expired_at: datetime | None
-    expires_at: datetime | None = Field(description="Day orders: the close of their session.")
-
-    @classmethod
-    def of(cls, order: Order) -> OrderPayload:
-        return cls(
-            id=order.id,
-            client_order_id=order.client_order_id,
-            account_id=order.account_id,
-            symbol=order.symbol,
-            side=order.side,
-            type=order.type,
-            qty=number(order.qty),
-            filled_qty=number(order.filled_qty),
-            filled_avg_price=maybe_number(order.filled_avg_price),
-            limit_price=maybe_number(order.limit_price),
-            stop_price=maybe_number(order.stop_price),
-            trail_price=maybe_number(order.trail_price),
-            trail_percent=maybe_number(order.trail_percent),
-            hwm=maybe_number(order.water_mark),
-            time_in_force=order.time_in_force,
-            order_class=order.order_class,
-            status=order.status,
-            reject_reason=order.reject_reason,
-            leg=order.leg,
-            parent_id=order.parent_id,
-            sibling_id=order.sibling_id,
-            created_at=datetime.fromtimestamp(order.created_at, UTC),
-            updated_at=datetime.fromtimestamp(order.updated_at, UTC),
-            filled_at=at(order.filled_at),
-            canceled_at=at(order.canceled_at),
-            expired_at=at(order.expired_at),
-            expires_at=at(order.expires_at),
-        )
+class OrderPayload(OrderBase, Payload):
+    """An order as it is now (Alpaca's names): the REST order's fields, without nested legs."""
 
 
 class ExecutionPayload(Payload):
@@ -236,7 +164,7 @@ class PositionPayload(Payload):
     account_id: str
     symbol: str
     qty: float = Field(description="Signed: positive long, negative short.")
-    side: Literal["long", "short", "flat"]
+    side: PositionSide
     avg_entry_price: float | None = Field(description="Null when flat.")
     cost_basis: float | None = Field(
         description="Money: entry cost × point value (signed as `qty`); null when the symbol "
@@ -248,20 +176,13 @@ class PositionPayload(Payload):
 
     @classmethod
     def of(cls, position: Position, point_value: Decimal | None) -> PositionPayload:
-        qty = position.qty
-        side: Literal["long", "short", "flat"] = (
-            "long" if qty > 0 else "short" if qty < 0 else "flat"
-        )
-        cost_basis = None
-        if point_value is not None:
-            cost_basis = float(position.cost * point_value * (-1 if qty < 0 else 1))
         return cls(
             account_id=position.account_id,
             symbol=position.symbol,
-            qty=number(qty),
-            side=side,
+            qty=number(position.qty),
+            side=position.side,
             avg_entry_price=maybe_number(position.avg_price),
-            cost_basis=cost_basis,
+            cost_basis=None if point_value is None else number(position.cost_basis(point_value)),
             realized_pl=number(position.realized_pnl),
             opened_at=at(position.opened_at),
             updated_at=at(position.updated_at),

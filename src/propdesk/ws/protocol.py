@@ -447,8 +447,11 @@ def members(union: Any) -> tuple[type[BaseModel], ...]:
 def encode(message: ServerMessage) -> str:
     """The message as JSON text, once: fan-out shares the result among every subscriber."""
     data = message.model_dump()
-    # `type` first, for whoever reads frames in a browser's developer tools.
-    return orjson.dumps({"type": data.pop("type"), **data}, option=orjson.OPT_UTC_Z).decode()
+    # `type` first, for whoever reads frames in a browser's developer tools. Decimals (the
+    # orders' numbers) leave as floats, as REST's `Number` does.
+    return orjson.dumps(
+        {"type": data.pop("type"), **data}, default=float, option=orjson.OPT_UTC_Z
+    ).decode()
 
 
 CLIENT_MODELS = members(AnyClientMessage)

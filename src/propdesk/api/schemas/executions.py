@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from propdesk.api.schemas.numbers import Number
 from propdesk.domain.orders import Fill, Liquidity, OrderSide
+from propdesk.wire.numbers import Number
 
 
 class ExecutionRead(BaseModel):

@@ -1,8 +1,9 @@
-"""Prices and quantities on the wire: JSON numbers, Decimal inside, bounded at the edge.
+"""Prices and quantities as clients send them: JSON numbers, Decimal inside, bounded at the edge.
 
 The bounds are the store's (NUMERIC(30, 10): ten decimals at most) and common sense; whether
 a price sits on the instrument's tick grid or a quantity on its lot step is the broker's
-decision, which it records as a rejected order.
+decision, which it records as a rejected order. Numbers the server answers are
+`propdesk.wire.numbers.Number`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 MAX_QTY = Decimal("1e9")
 MAX_PRICE = Decimal("1e12")
@@ -58,6 +59,3 @@ Percent = Annotated[
     _number_schema(Decimal(100), exclusive=True),
 ]
 """A percentage strictly between 0 and 100 (a trailing stop's trail)."""
-
-Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
-"""Leaves as a JSON number (the API's convention); a Decimal everywhere inside."""

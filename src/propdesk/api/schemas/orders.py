@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from propdesk.api.schemas.numbers import Number, Percent, Price, Quantity
+from propdesk.api.schemas.numbers import Percent, Price, Quantity
 from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
-from propdesk.domain.orders import (
-    LegRole,
-    Order,
-    OrderClass,
-    OrderId,
-    OrderSide,
-    OrderStatus,
-    OrderType,
-    TimeInForce,
-)
+from propdesk.domain.orders import Order, OrderClass, OrderId, OrderSide, OrderType, TimeInForce
 from propdesk.trading.service import OrderView
+from propdesk.wire.orders import OrderBase, order_fields
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 """No control characters: ids and symbols are stored and echoed as they come."""
@@ -165,56 +155,20 @@ class OrderUpdate(BaseModel):
         )
 
 
-def _at(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+class OrderRead(OrderBase):
+    """An order as it is now (Alpaca's names); a bracket entry nests its legs."""
 
-
-class OrderRead(BaseModel):
-    id: str
-    client_order_id: str
-    account_id: uuid.UUID
-    symbol: str
-    side: OrderSide
-    type: OrderType
-    qty: Number
-    filled_qty: Number
-    filled_avg_price: Number | None
-    limit_price: Number | None
-    stop_price: Number | None = Field(
-        description="Trailing stops: the stop their water mark implies now."
-    )
-    trail_price: Number | None
-    trail_percent: Number | None
-    hwm: Number | None = Field(
-        description="Trailing stops: the high (sells) or low (buys) water mark of the price."
-    )
-    time_in_force: TimeInForce
-    order_class: OrderClass
-    status: OrderStatus
-    reject_reason: str | None = Field(description="Why the broker rejected it (`rejected`).")
     legs: list[OrderRead] | None = Field(
         description="A bracket entry's legs, take profit first (null when not nested)."
     )
-    leg: LegRole | None = Field(description="Which exit a bracket or OCO leg is.")
-    parent_id: str | None = Field(description="A bracket leg's entry.")
-    sibling_id: str | None = Field(description="The other leg of a bracket or OCO pair.")
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime
-    filled_at: datetime | None = Field(description="The last fill.")
-    canceled_at: datetime | None
-    expired_at: datetime | None
-    expires_at: datetime | None = Field(description="Day orders: the close of their session.")
 
     @classmethod
-    def of(cls, order: Order, legs: Sequence[Order] | None = None) -> OrderRead:
-        fields = _fields(order)
-        fields["account_id"] = uuid.UUID(order.account_id)
-        fields["legs"] = None if legs is None else [cls.of(leg) for leg in legs]
-        return cls(**fields)
+    def of(cls, order: Order, legs: Sequence[Order] | None = None) -> Self:
+        nested = None if legs is None else [cls.of(leg) for leg in legs]
+        return cls(**order_fields(order), legs=nested)
 
     @classmethod
-    def of_view(cls, view: OrderView) -> OrderRead:
+    def of_view(cls, view: OrderView) -> Self:
         return cls.of(view.order, view.legs)
 
     @staticmethod
@@ -228,49 +182,11 @@ class OrderRead(BaseModel):
 _UTC_Z = orjson.OPT_UTC_Z
 
 
-def _fields(order: Order) -> dict[str, Any]:
-    """OrderRead's fields in its order (what it dumps), from the domain order; `legs` is
-    left None."""
-    created = datetime.fromtimestamp(order.created_at, UTC)
-    return {
-        "id": order.id,
-        "client_order_id": order.client_order_id,
-        "account_id": order.account_id,
-        "symbol": order.symbol,
-        "side": order.side,
-        "type": order.type,
-        "qty": order.qty,
-        "filled_qty": order.filled_qty,
-        "filled_avg_price": order.filled_avg_price,
-        "limit_price": order.limit_price,
-        "stop_price": order.stop_price,
-        "trail_price": order.trail_price,
-        "trail_percent": order.trail_percent,
-        "hwm": order.water_mark,
-        "time_in_force": order.time_in_force,
-        "order_class": order.order_class,
-        "status": order.status,
-        "reject_reason": order.reject_reason,
-        "legs": None,
-        "leg": order.leg,
-        "parent_id": order.parent_id,
-        "sibling_id": order.sibling_id,
-        "created_at": created,
-        "updated_at": datetime.fromtimestamp(order.updated_at, UTC),
-        "submitted_at": created,
-        "filled_at": _at(order.filled_at),
-        "canceled_at": _at(order.canceled_at),
-        "expired_at": _at(order.expired_at),
-        "expires_at": _at(order.expires_at),
-    }
-
-
 def _json_fields(order: Order, legs: Sequence[Order] | None) -> dict[str, Any]:
     """What OrderRead dumps, for orjson: Decimals are left for `default` (float, as `Number`
     serializes them)."""
-    fields = _fields(order)
-    if legs is not None:
-        fields["legs"] = [_json_fields(leg, None) for leg in legs]
+    fields = order_fields(order)
+    fields["legs"] = None if legs is None else [_json_fields(leg, None) for leg in legs]
     return fields
 
 

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from propdesk.api.errors import Problem
-from propdesk.api.schemas.numbers import Number
 from propdesk.api.schemas.orders import OrderRead
+from propdesk.wire.numbers import Number
 
 
 class PositionRead(BaseModel):

@@ -1,0 +1,1 @@
+"""Answer shapes that REST and the WebSocket share, built from domain values (neither owns them)."""
