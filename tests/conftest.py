@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -203,3 +204,34 @@ def services(app: FastAPI, fastapi_app: FastAPI) -> Services:
     """The started app's long-lived objects (engine, bus, database…)."""
     started: Services = fastapi_app.state.services
     return started
+
+
+class HeldWrites:
+    """Database.write that waits for `release`, then fails the first `failures` commits."""
+
+    def __init__(self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.real = services.database.write
+        self.release = asyncio.Event()
+        self.entered = asyncio.Event()
+        self.failures = 0
+        self.calls = 0
+        monkeypatch.setattr(services.database, "write", self.write)
+
+    async def write(self, work: Callable[[Any], Any]) -> Any:
+        self.calls += 1
+        self.entered.set()
+        await self.release.wait()
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk I/O error")
+        return await self.real(work)
+
+
+HoldWrites = Callable[[], HeldWrites]
+
+
+@pytest.fixture
+def held_writes(services: Services, monkeypatch: pytest.MonkeyPatch) -> HoldWrites:
+    """`writes = held_writes()`: from then on the engine's commits wait for
+    `writes.release` (and the first `writes.failures` of them fail)."""
+    return lambda: HeldWrites(services, monkeypatch)

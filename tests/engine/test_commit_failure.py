@@ -8,7 +8,6 @@ The engine applies the next batch while the last one commits; these tests hold a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,28 +21,7 @@ from propdesk.store.repositories import trading as store
 from .test_engine import market, open_account, quote
 
 if TYPE_CHECKING:
-    from conftest import MakeUser
-
-
-class HeldWrites:
-    """Database.write that waits for `release`, then fails the first `failures` commits."""
-
-    def __init__(self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = services.database.write
-        self.release = asyncio.Event()
-        self.entered = asyncio.Event()
-        self.failures = 0
-        self.calls = 0
-        monkeypatch.setattr(services.database, "write", self.write)
-
-    async def write(self, work: Callable[[Any], Any]) -> Any:
-        self.calls += 1
-        self.entered.set()
-        await self.release.wait()
-        if self.failures:
-            self.failures -= 1
-            raise OSError("disk I/O error")
-        return await self.real(work)
+    from conftest import HoldWrites, MakeUser
 
 
 async def _orders(services: Services, account_id: str) -> list[Any]:
@@ -62,9 +40,9 @@ async def account(services: Services, client: httpx.AsyncClient, make_user: Make
 
 
 async def test_commit_when_it_fails_then_its_batch_and_the_ones_applied_after_it_fail(
-    services: Services, account: str, monkeypatch: pytest.MonkeyPatch
+    services: Services, account: str, held_writes: HoldWrites
 ) -> None:
-    writes = HeldWrites(services, monkeypatch)
+    writes = held_writes()
     writes.failures = 1
     first = asyncio.create_task(services.engine.send(market(account, client_order_id="a")))
     await writes.entered.wait()  # the first batch is committing
@@ -90,9 +68,9 @@ async def test_commit_when_it_fails_then_its_batch_and_the_ones_applied_after_it
 
 
 async def test_commit_when_batches_queue_behind_it_then_they_commit_together_in_order(
-    services: Services, account: str, monkeypatch: pytest.MonkeyPatch
+    services: Services, account: str, held_writes: HoldWrites
 ) -> None:
-    writes = HeldWrites(services, monkeypatch)
+    writes = held_writes()
     first = asyncio.create_task(services.engine.send(market(account, client_order_id="a")))
     await writes.entered.wait()
     queued = [
@@ -117,9 +95,9 @@ async def test_commit_when_batches_queue_behind_it_then_they_commit_together_in_
 
 
 async def test_stop_when_batches_are_waiting_for_their_commit_then_they_are_committed(
-    services: Services, account: str, monkeypatch: pytest.MonkeyPatch
+    services: Services, account: str, held_writes: HoldWrites
 ) -> None:
-    writes = HeldWrites(services, monkeypatch)
+    writes = held_writes()
     pending = asyncio.create_task(services.engine.send(market(account, client_order_id="late")))
     await writes.entered.wait()
 
