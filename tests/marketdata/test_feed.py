@@ -20,6 +20,7 @@ from propdesk.marketdata import feed as feed_module
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.simulator import session_minutes
+from propdesk.services import Services
 from propdesk.store.db import Database, open_database
 from propdesk.store.repositories.bars import read_bars, series_state, upsert_bars
 
@@ -307,12 +308,17 @@ async def test_start_when_feed_is_none_then_no_task_and_healthy(
     await feed.stop()
 
 
-async def test_app_when_simulator_feed_then_health_reports_it_running(
+async def test_app_when_simulator_feed_then_health_ok_once_the_feed_is_ready(
     make_settings: Callable[..., Settings],
 ) -> None:
     app = create_app(make_settings(feed=FeedSource.simulator))
 
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        services: Services = app.state.services
+        ticks = services.bus.subscribe(Topics.TICKS)
+        async with asyncio.timeout(30):  # real time: the markets open now print within seconds
+            while not services.feed.ready:
+                await ticks.get()
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.get("/api/v1/health")
