@@ -16,9 +16,11 @@ from propdesk.bus.base import Topics
 from propdesk.bus.memory import MemoryBus, MemorySubscription
 from propdesk.config import FeedSource, Settings
 from propdesk.domain.bars import BarEvent, Tick
+from propdesk.marketdata import feed as feed_module
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.simulator import session_minutes
+from propdesk.services import Services
 from propdesk.store.db import Database, open_database
 from propdesk.store.repositories.bars import read_bars, series_state, upsert_bars
 
@@ -306,12 +308,17 @@ async def test_start_when_feed_is_none_then_no_task_and_healthy(
     await feed.stop()
 
 
-async def test_app_when_simulator_feed_then_health_reports_it_running(
+async def test_app_when_simulator_feed_then_health_ok_once_the_feed_is_ready(
     make_settings: Callable[..., Settings],
 ) -> None:
     app = create_app(make_settings(feed=FeedSource.simulator))
 
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        services: Services = app.state.services
+        ticks = services.bus.subscribe(Topics.TICKS)
+        async with asyncio.timeout(30):  # real time: the markets open now print within seconds
+            while not services.feed.ready:
+                await ticks.get()
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             response = await client.get("/api/v1/health")
@@ -319,3 +326,115 @@ async def test_app_when_simulator_feed_then_health_reports_it_running(
     assert response.status_code == 200
     assert response.json()["checks"]["feed"]["status"] == "ok"
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("propdesk-")]
+
+
+class RecordingLog:
+    """Stands in for the module's structlog logger: every call, as (event, fields)."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, dict[str, Any]]] = []
+
+    def _record(self, event: str, **fields: Any) -> None:
+        self.lines.append((event, fields))
+
+    info = warning = error = exception = debug = _record
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [fields for event, fields in self.lines if event == name]
+
+
+async def test_ready_when_every_open_market_has_printed_then_true_from_that_step_on(
+    simulator_settings: Settings, database: Database
+) -> None:
+    bus = MemoryBus()
+    ticks_topic = bus.subscribe(Topics.TICKS)
+    feed = Feed(simulator_settings, CATALOGUE, database, bus, clock=Clock(WEDNESDAY))
+    before = feed.ready
+    await feed.prepare(WEDNESDAY)
+    prepared = feed.ready
+
+    printed: set[str] = set()
+    readiness = []
+    for index in range(400):
+        await feed.step(WEDNESDAY + index * 0.25)
+        printed |= {tick.symbol for tick in drain(ticks_topic)}
+        readiness.append((printed == set(CATALOGUE), feed.ready, feed.status.waiting_for))
+
+    assert not before
+    assert not prepared
+    assert [ready for _, ready, _ in readiness] == [everyone for everyone, _, _ in readiness]
+    assert readiness[-1] == (True, True, ())
+    waiting = [waiting for everyone, _, waiting in readiness if not everyone]
+    assert waiting  # the first steps wait for someone
+    assert all(waiting)
+    assert set(waiting[-1]) <= set(CATALOGUE)
+
+
+async def test_ready_when_a_market_is_closed_then_it_is_not_waited_for(
+    simulator_settings: Settings, database: Database
+) -> None:
+    evening = WEDNESDAY + 8 * 3_600  # 18:00 Chicago, 19:00 New York: AAPL has closed
+    bus = MemoryBus()
+    ticks_topic = bus.subscribe(Topics.TICKS)
+    feed = Feed(simulator_settings, CATALOGUE, database, bus, clock=Clock(evening))
+    await feed.prepare(evening)
+
+    for index in range(400):
+        await feed.step(evening + index * 0.25)
+        if feed.ready:
+            break
+
+    assert feed.ready
+    assert {tick.symbol for tick in drain(ticks_topic)} == {"ES", "MES", "BTCUSD"}
+
+
+async def test_ready_when_the_feed_is_none_then_true_at_once(
+    settings: Settings, database: Database
+) -> None:
+    feed = Feed(settings, CATALOGUE, database, MemoryBus())
+
+    assert feed.ready
+    assert feed.status.ready
+
+
+async def test_ready_when_the_task_runs_then_true_and_false_again_once_stopped(
+    make_settings: Callable[..., Settings], database: Database
+) -> None:
+    settings = make_settings(feed=FeedSource.simulator, feed_tick_interval=0.001)
+    bus = MemoryBus()
+    ticks_topic = bus.subscribe(Topics.TICKS)
+    feed = Feed(settings, CATALOGUE, database, bus, clock=SteppingClock(WEDNESDAY))
+    await feed.start()
+
+    async with asyncio.timeout(30):  # a deadline: the four symbols print within milliseconds
+        while not feed.ready:
+            await ticks_topic.get()
+    status = feed.status
+    await feed.stop()
+
+    assert (status.phase, status.ready, status.waiting_for) == ("live", True, ())
+    assert not feed.ready
+    assert feed.status.phase == "stopped"
+
+
+async def test_prepare_when_backfilling_then_logs_each_symbol_and_once_when_done(
+    make_settings: Callable[..., Settings], database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = RecordingLog()
+    monkeypatch.setattr(feed_module, "log", log)
+    settings = make_settings(feed=FeedSource.simulator, backfill_days=1)
+    feed = Feed(settings, CATALOGUE, database, MemoryBus(), clock=Clock(WEDNESDAY))
+
+    await feed.prepare(WEDNESDAY)
+
+    per_symbol = log.events("backfilled")
+    done = log.events("backfill done")
+    assert [line["symbol"] for line in per_symbol] == list(CATALOGUE)
+    assert [line["progress"] for line in per_symbol] == ["1/4", "2/4", "3/4", "4/4"]
+    totals = [line["total_bars"] for line in per_symbol]
+    assert totals == sorted(totals)
+    assert all(line["seconds"] >= 0 for line in per_symbol)
+    assert len(done) == 1
+    assert done[0]["bars"] == totals[-1]
+    assert done[0]["seconds"] >= per_symbol[-1]["seconds"]
+    assert feed.status.backfill is None

@@ -209,3 +209,20 @@ def test_split_volume_when_split_then_lot_steps_adding_up_to_the_volume(
 
     assert parts == tuple(Decimal(s) for s in sizes)
     assert sum(parts) == Decimal(repr(volume))
+
+
+async def test_ready_when_the_first_bars_play_then_true_though_another_symbol_starts_later(
+    replay_settings: Callable[..., Settings], database: Database
+) -> None:
+    await store(database, "ES", ES_BARS)
+    await store(database, "NQ", [(T0 + 3_600, 20_000.0, 20_010.0, 19_990.0, 20_005.0, 4.0)])
+    replay = Replay(replay_settings(), database)
+    await replay.feed.prepare(NOW)
+    prepared = replay.feed.ready
+
+    await replay.feed.step(NOW)
+
+    assert not prepared
+    assert {t.symbol for t in drain(replay.ticks)} == {"ES"}
+    assert replay.feed.ready
+    assert replay.feed.status.waiting_for == ()

@@ -5,6 +5,9 @@ then ticks; with replay it plays stored history. Either way every tick goes out 
 `Topics.TICKS`, and one-minute bars are built from them and go out on `Topics.BARS`: the
 forming bar after each tick, and each bar as it closes. Simulated bars are stored as they
 close, before they are published, so that whoever hears of a bar can read it back.
+
+The feed is `ready` once that preparation is over and every symbol trading at the time has
+printed: before then quotes, charts and fills would answer for a market that is not there yet.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ class TickSource(Protocol):
     @property
     def exhausted(self) -> bool: ...
 
+    def trading(self, market_time: float) -> list[str]:
+        """The symbols that print at `market_time` (not those whose market is closed)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class FeedStatus:
@@ -66,6 +73,11 @@ class FeedStatus:
     ticks: int
     phase: str = "stopped"
     """stopped, preparing (backfill), live, finished (a replay that ran out) or failed."""
+    ready: bool = False
+    waiting_for: tuple[str, ...] = ()
+    """Live, not ready yet: the symbols trading that have not printed since the start."""
+    backfill: tuple[int, int] | None = None
+    """Preparing: (symbols backfilled so far, symbols in all) while the backfill runs."""
 
 
 class Feed:
@@ -98,12 +110,24 @@ class Feed:
         self._last_tick_at: float | None = None
         self._ticks = 0
         self._failures = 0
+        self._ready = False
+        self._printed: set[str] = set()
+        self._waiting_for: tuple[str, ...] = ()
+        self._backfill: tuple[int, int] | None = None
+        self._started_at = time.perf_counter()
 
     @property
     def status(self) -> FeedStatus:
         running = self._task is not None and not self._task.done()
         return FeedStatus(
-            self.settings.feed.value, running, self._last_tick_at, self._ticks, self._phase
+            self.settings.feed.value,
+            running,
+            self._last_tick_at,
+            self._ticks,
+            self._phase,
+            self.ready,
+            self._waiting_for,
+            self._backfill,
         )
 
     @property
@@ -116,6 +140,15 @@ class Feed:
         return not self._task.done() or self._phase == "finished"
 
     @property
+    def ready(self) -> bool:
+        """Prepared (history backfilled, or the replay open), and every symbol trading since
+        then has printed once. It stays so until the feed stops or fails: a market opening
+        later is not a reason to turn traffic away while its first print is on its way."""
+        if self.settings.feed is FeedSource.none:
+            return True
+        return self._ready and self._phase in ("live", "finished")
+
+    @property
     def persists_bars(self) -> bool:
         # Replayed bars are history already: writing them back could only damage it.
         return self.settings.feed is FeedSource.simulator
@@ -124,6 +157,7 @@ class Feed:
         if self.settings.feed is FeedSource.none or self._task is not None:
             return
         self._stopping.clear()
+        self._started_at = time.perf_counter()
         self._task = asyncio.create_task(self._run(), name="propdesk-feed")
 
     async def stop(self) -> None:
@@ -147,7 +181,6 @@ class Feed:
             while not await self._prepared():
                 if await self._wait(RETRY_SECONDS):
                     return
-            self._phase = "live"
             interval = self.settings.feed_tick_interval
             while not self._stopping.is_set():
                 now = self.clock()
@@ -193,18 +226,29 @@ class Feed:
     async def prepare(self, now: float) -> None:
         """Make the source ready: backfill and seed the simulator, or open the replay."""
         self._phase = "preparing"
+        self._ready, self._waiting_for = False, ()
+        self._printed.clear()
         if self.settings.feed is FeedSource.replay:
             self._source = await ReplaySource.open(self.settings, self.catalogue, self.database)
-            return
-        await self.backfill(now)
-        # The backfill took a while: cover the minutes that passed meanwhile.
-        await self.backfill(max(now, self.clock()))
-        self._source = Simulator(
-            self.catalogue.values(),
-            self.settings.feed_seed,
-            await self._last_closes(),
-            tick_interval=self.settings.feed_tick_interval,
-        )
+        else:
+            started = time.perf_counter()
+            written = await self.backfill(now)
+            # The backfill took a while: cover the minutes that passed meanwhile.
+            written += await self.backfill(max(now, self.clock()))
+            if self.settings.backfill_days:
+                log.info(
+                    "backfill done",
+                    bars=written,
+                    symbols=len(self.catalogue),
+                    seconds=round(time.perf_counter() - started, 2),
+                )
+            self._source = Simulator(
+                self.catalogue.values(),
+                self.settings.feed_seed,
+                await self._last_closes(),
+                tick_interval=self.settings.feed_tick_interval,
+            )
+        self._phase = "live"
 
     async def step(self, now: float) -> int:
         """One round: the source's due ticks and the bars they make, stored then published.
@@ -233,7 +277,24 @@ class Feed:
         if ticks:
             self._ticks += len(ticks)
             self._last_tick_at = now
+        if not self._ready:
+            self._note_prints(self._source, market_now, ticks)
         return len(ticks)
+
+    def _note_prints(self, source: TickSource, market_now: float, ticks: list[Tick]) -> None:
+        """Ready once every symbol trading now has printed, its ticks published above."""
+        self._printed.update(tick.symbol for tick in ticks)
+        self._waiting_for = tuple(s for s in source.trading(market_now) if s not in self._printed)
+        if self._waiting_for:
+            return
+        self._ready = True
+        log.info(
+            "feed ready",
+            source=self.settings.feed.value,
+            symbols=len(self._printed),
+            seconds=round(time.perf_counter() - self._started_at, 2),
+        )
+        self._printed.clear()
 
     def _forming(self) -> bool:
         return any(builder.forming is not None for builder in self._builders.values())
@@ -283,20 +344,26 @@ class Feed:
         started = time.perf_counter()
         written = 0
         instruments = list(self.catalogue.values())
-        for index, instrument in enumerate(instruments, start=1):
-            if self._stopping.is_set():
-                break
-            bars = await self._backfill_symbol(instrument, end, days, leaders[instrument.symbol])
-            if bars:
-                written += bars
-                log.info(
-                    "backfilled",
-                    symbol=instrument.symbol,
-                    bars=bars,
-                    progress=f"{index}/{len(instruments)}",
-                )
-        if written:
-            log.info("backfill done", bars=written, seconds=round(time.perf_counter() - started, 2))
+        self._backfill = (0, len(instruments))
+        try:
+            for index, instrument in enumerate(instruments, start=1):
+                if self._stopping.is_set():
+                    break
+                symbol = instrument.symbol
+                bars = await self._backfill_symbol(instrument, end, days, leaders[symbol])
+                self._backfill = (index, len(instruments))
+                if bars:
+                    written += bars
+                    log.info(
+                        "backfilled",
+                        symbol=symbol,
+                        bars=bars,
+                        progress=f"{index}/{len(instruments)}",
+                        total_bars=written,
+                        seconds=round(time.perf_counter() - started, 2),
+                    )
+        finally:
+            self._backfill = None
         return written
 
     async def _backfill_symbol(

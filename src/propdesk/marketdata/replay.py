@@ -146,6 +146,15 @@ class ReplaySource:
     def exhausted(self) -> bool:
         return all(track.exhausted for track in self.tracks)
 
+    def trading(self, market_time: float) -> list[str]:
+        """The replayed symbols with a print due by `market_time`: history that has begun
+        (a symbol's stored bars may start long after another's)."""
+        return [
+            track.instrument.symbol
+            for track in self.tracks
+            if (ts := track.head_ts()) is not None and ts <= market_time
+        ]
+
     def replay_time(self, now: float) -> float:
         if self._started_at is None:
             self._started_at = now

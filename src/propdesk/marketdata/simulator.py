@@ -292,6 +292,15 @@ class Simulator:
         """The feed's source interface: simulated market time is wall time."""
         return now, self.step(now)
 
+    def trading(self, market_time: float) -> list[str]:
+        """The symbols whose session is open at `market_time`: the only ones that print."""
+        second = int(market_time)
+        return [
+            symbol
+            for symbol, simulator in self.symbols.items()
+            if simulator.instrument.session.is_open(second)
+        ]
+
     @property
     def exhausted(self) -> bool:
         return False

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Response
 
 from propdesk import __version__
 from propdesk.api.deps import ServicesDep
 from propdesk.api.schemas.meta import ApiVersionRead, CheckRead, HealthRead, VersionRead
+from propdesk.health import readiness
+from propdesk.services import Services
 
 router = APIRouter(tags=["meta"])
 
@@ -23,34 +25,58 @@ API_VERSIONS = [
 ]
 
 
+_NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": HealthRead,
+        "description": "`starting` or `degraded`: the checks say which component is not ready",
+    }
+}
+
+
 @router.get(
     "/health",
     response_model=HealthRead,
-    summary="Liveness and readiness",
-    responses={503: {"model": HealthRead, "description": "A dependency is not ready"}},
+    summary="Readiness, with every check",
+    description="The same answer as `/health/ready`, kept at the path that predates it.",
+    responses=_NOT_READY,
 )
 async def health(services: ServicesDep, response: Response) -> HealthRead:
-    checks: dict[str, CheckRead] = {}
-    started = time.perf_counter()
-    try:
-        await services.database.ping()
-        checks["database"] = CheckRead(
-            status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 3)
-        )
-    except Exception as exc:  # any failure of the driver means "not ready"
-        checks["database"] = CheckRead(status="unavailable", detail=type(exc).__name__)
-    feed = services.feed.status
-    if feed.source == "none":
-        checks["feed"] = CheckRead(status="disabled")
-    elif services.feed.healthy:
-        checks["feed"] = CheckRead(status="ok", detail=f"{feed.source}, {feed.ticks} ticks")
-    else:
-        checks["feed"] = CheckRead(status="unavailable", detail=f"{feed.source} is not running")
-    checks["bus"] = CheckRead(status="ok", detail="memory")
-    ready = all(c.status != "unavailable" for c in checks.values())
-    if not ready:
+    return await _readiness(services, response)
+
+
+@router.get(
+    "/health/live",
+    response_model=HealthRead,
+    summary="Liveness",
+    description="200 whenever the process serves requests; no dependency is checked, so that "
+    "a process still waiting for one (a backfill, a database) is not restarted for it.",
+)
+async def live() -> HealthRead:
+    return HealthRead(status="ok", version=__version__, checks={})
+
+
+@router.get(
+    "/health/ready",
+    response_model=HealthRead,
+    summary="Readiness",
+    description="200 once the store answers, the engine runs and the feed is ready (its "
+    "backfill done and a first tick from every market open); 503 before and whenever one "
+    "fails, naming it.",
+    responses=_NOT_READY,
+)
+async def ready(services: ServicesDep, response: Response) -> HealthRead:
+    return await _readiness(services, response)
+
+
+async def _readiness(services: Services, response: Response) -> HealthRead:
+    report = await readiness(services)
+    if report.status != "ok":
         response.status_code = 503
-    return HealthRead(status="ok" if ready else "unavailable", version=__version__, checks=checks)
+    checks = {
+        name: CheckRead(status=c.status, detail=c.detail, latency_ms=c.latency_ms)
+        for name, c in report.checks.items()
+    }
+    return HealthRead(status=report.status, version=__version__, checks=checks)
 
 
 @router.get("/version", response_model=VersionRead, summary="Server and API version")
