@@ -311,20 +311,23 @@ class Engine:
         if committed:
             self._published += 1
         mark = CommitMark(self.shard, self._run_id, self._published)
+        if committed:
+            # Durable: now tell everybody, one message per commit (a read model applies it
+            # as one step). Before the callers: an in-process read model then shows the
+            # commit by the time their answers go out, and they need not wait for it.
+            try:
+                self.bus.publish_nowait(Topics.EVENTS, Commit(mark, committed))
+            except Exception:  # durable all the same: the callers still get their answers
+                log.exception("could not publish a commit", seq=mark.seq)
         for applied in live:
             self.stats.commands += applied.commands
             self.stats.ticks += applied.ticks
             self.stats.events += len(applied.events)
-            # Durable: now tell the callers (with the commit that shows their command to a
-            # read model), then everybody else.
             for request, reply in applied.replies:
                 if isinstance(reply, BaseException):
                     request.fail(reply)
                 else:
                     request.reply(replace(reply, commit=mark))
-        if committed:
-            # One message per commit: the read models apply it as one step.
-            self.bus.publish_nowait(Topics.EVENTS, Commit(mark, committed))
 
     async def _open_accounts(
         self, requests: list[Request], now: float, events: list[Event]

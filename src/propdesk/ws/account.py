@@ -1,5 +1,5 @@
 """Account topics: the engine's events of one account (published after their commit) as
-orders, executions, positions, account and risk updates; snapshots from the engine's state."""
+orders, executions, positions, account and risk updates; snapshots from the read model of what the engine committed."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class AccountTopic(Topic):
         if not isinstance(message, AccountChanged):
             return
         reader = self.sources.reader
-        # The event carries the ledger; the engine's marks value it as of now.
+        # The event carries the ledger; the read model values it at the quotes as of now.
         valued = None if reader is None else reader.account(self.key.subject)
         account = AccountPayload.of(message.ledger, valued)
         self.emit(

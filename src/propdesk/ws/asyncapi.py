@@ -39,7 +39,7 @@ all); any other account answers `error` with code `NOT_FOUND`, as REST answers 4
 state as an update with `snapshot: true`. Every update carries its topic and `seq`, the
 topic's update counter in this server process: an update whose `seq` is not the previous one
 plus one means updates were missed (resubscribe for a fresh snapshot). The snapshot of an
-account topic is read from the engine as it is now, so an update right after it may repeat a
+account topic is what the engine has committed as of now, so an update right after it may repeat a
 change the snapshot already shows: orders, positions and the account carry whole states and
 executions carry ids, so applying one twice is harmless.
 

@@ -190,8 +190,8 @@ class PositionPayload(Payload):
 
 
 class AccountPayload(Payload):
-    """The money of a paper account. The valued figures (`equity` …) need the engine's marks:
-    they are null when the gateway has no reader of the engine's state."""
+    """The money of a paper account. The valued figures (`equity` …) need the read model's
+    valuation: they are null when the gateway has no reader of committed state."""
 
     account_id: str
     starting_balance: float
