@@ -1,5 +1,5 @@
-"""Account topics: the engine's events of one account (published after their commit) as
-orders, executions, positions, account and risk updates; snapshots from the read model of what the engine committed."""
+"""Account topics: the engine's committed events of one account as orders, executions,
+positions, account and risk updates; snapshots from the read model of committed state."""
 
 from __future__ import annotations
 
