@@ -153,8 +153,35 @@ async def test_place_when_rejected_then_lane_and_fastapi_answer_alike(
         (b"[]", {}),
         (b'{"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 0.1}', None),
         (b"symbol=BTCUSD", {"content-type": "application/x-www-form-urlencoded"}),
+        (b'{"symbol": "BTCUSD", "side": "buy", "type": "limit", "qty": 0.1}', {}),
+        (
+            b'{"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 0.1, '
+            b'"limit_price": 90, "trail_price": 1}',
+            {},
+        ),
+        (
+            b'{"symbol": "BTCUSD", "side": "buy", "type": "trailing_stop", "qty": 0.1, '
+            b'"trail_price": 1, "trail_percent": 1}',
+            {},
+        ),
+        (
+            b'{"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 0.1, '
+            b'"order_class": "bracket", "take_profit": {"limit_price": 110}, '
+            b'"stop_loss": {"limit_price": 89}}',
+            {},
+        ),
     ],
-    ids=["missing-field", "broken-json", "not-an-object", "no-content-type", "form"],
+    ids=[
+        "missing-field",
+        "broken-json",
+        "not-an-object",
+        "no-content-type",
+        "form",
+        "limit-without-limit-price",
+        "market-with-prices",
+        "two-trails",
+        "stop-loss-without-stop",
+    ],
 )
 async def test_place_when_irregular_then_fastapis_answer_unchanged(
     desk: Desk, fastapi_app: FastAPI, content: bytes, headers: dict[str, str] | None
@@ -170,6 +197,8 @@ async def test_place_when_irregular_then_fastapis_answer_unchanged(
 
     assert (lane.status_code, stock.status_code) == (422, 422)
     assert _answer(lane) == _answer(stock)
+    assert lane.json()["code"] == "VALIDATION_ERROR"
+    assert await desk.orders(status="all") == []
 
 
 @pytest.mark.parametrize(

@@ -117,8 +117,8 @@ router.add_api_route(
     "the same id with another body is a 409 `DUPLICATE_CLIENT_ORDER_ID`. When the broker "
     "rejects it, the order is recorded (`status: rejected`) and the answer is a 422 problem "
     "whose `code` is the reason (`INVALID_TICK`, `MARKET_CLOSED`, `INSUFFICIENT_BUYING_POWER`"
-    "…) and whose `order_id` names the rejected order. A malformed body is a 422 "
-    "`VALIDATION_ERROR` and records nothing.",
+    "…) and whose `order_id` names the rejected order. A malformed body (prices that do "
+    "not fit the order type among it) is a 422 `VALIDATION_ERROR` and records nothing.",
     responses={
         200: {"model": OrderRead, "description": "A retry: the original order, as it is now"},
         **problem_responses(401, 403, 404, 409, 422, 429, 503),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from propdesk.api.schemas import order_prices as prices
 from propdesk.api.schemas.numbers import Number, Percent, Price, Quantity
 from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.orders import (
@@ -50,22 +51,42 @@ class TakeProfitCreate(BaseModel):
 
 
 class StopLossCreate(BaseModel):
-    """A stop (`stop_price`), a stop-limit (plus `limit_price`) or a trailing stop (a trail)."""
+    """A stop (`stop_price`), a stop-limit (`stop_price` and `limit_price`) or a trailing
+    stop (one of `trail_price` and `trail_percent`, no other price)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    stop_price: Price | None = None
-    limit_price: Price | None = None
-    trail_price: Price | None = None
-    trail_percent: Percent | None = None
+    stop_price: Price | None = Field(
+        default=None, description="Required, unless the leg is a trailing stop."
+    )
+    limit_price: Price | None = Field(
+        default=None, description="Makes the stop a stop-limit; not with a trail."
+    )
+    trail_price: Price | None = Field(
+        default=None, description="A trailing stop: the trail as a price distance."
+    )
+    trail_percent: Percent | None = Field(
+        default=None, description="A trailing stop: the trail as a percentage of the price."
+    )
+
+    @model_validator(mode="after")
+    def _prices_make_one_kind_of_stop(self) -> Self:
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        errors = prices.type_errors(self.to_domain().type, given)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
+
+    def to_domain(self) -> StopLoss:
+        return StopLoss(self.stop_price, self.limit_price, self.trail_price, self.trail_percent)
 
 
 class OrderCreate(BaseModel):
     """Prices and quantities are JSON numbers, read exactly (never through a float).
 
-    Whether they fit the instrument (tick size, lot step), the order type and the market is
-    the broker's decision: a refusal is recorded as a rejected order and answered 422 with
-    the reason as `code` and the order's id as `order_id`.
+    The prices must fit the order type (a 422 `VALIDATION_ERROR` naming the field
+    otherwise, and nothing is recorded); whether they fit the instrument (tick size, lot
+    step) and the market is the broker's decision: a refusal is recorded as a rejected
+    order and answered 422 with the reason as `code` and the order's id as `order_id`.
     """
 
     model_config = ConfigDict(
@@ -90,15 +111,26 @@ class OrderCreate(BaseModel):
 
     symbol: Symbol
     side: OrderSide
-    type: OrderType
+    type: OrderType = Field(description=prices.PRICES_BY_TYPE)
     qty: Quantity
-    limit_price: Price | None = Field(default=None, description="Limit and stop-limit orders.")
-    stop_price: Price | None = Field(default=None, description="Stop and stop-limit orders.")
+    limit_price: Price | None = Field(
+        default=None,
+        description="Required for `limit` and `stop_limit` orders, refused for the others. "
+        "An `oco` may omit it (it is its take profit's).",
+    )
+    stop_price: Price | None = Field(
+        default=None,
+        description="Required for `stop` and `stop_limit` orders, refused for the others.",
+    )
     trail_price: Price | None = Field(
-        default=None, description="Trailing stops: the trail as a price distance."
+        default=None,
+        description="`trailing_stop` orders: the trail as a price distance. A trailing stop "
+        "takes this or `trail_percent`, not both; other types take neither.",
     )
     trail_percent: Percent | None = Field(
-        default=None, description="Trailing stops: the trail as a percentage of the price."
+        default=None,
+        description="`trailing_stop` orders: the trail as a percentage of the price (or "
+        "`trail_price`, not both).",
     )
     time_in_force: TimeInForce = TimeInForce.day
     client_order_id: ClientOrderId | None = None
@@ -110,6 +142,17 @@ class OrderCreate(BaseModel):
     )
     take_profit: TakeProfitCreate | None = None
     stop_loss: StopLossCreate | None = None
+
+    @model_validator(mode="after")
+    def _prices_fit_the_type(self) -> Self:
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        if self.order_class is OrderClass.oco:
+            tp = self.take_profit
+            errors = prices.oco_errors(given, None if tp is None else tp.limit_price)
+        else:
+            errors = prices.type_errors(self.type, given)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
 
     def to_command(self, account_id: str) -> SubmitOrder:
         tp, sl = self.take_profit, self.stop_loss
@@ -127,9 +170,7 @@ class OrderCreate(BaseModel):
             client_order_id=self.client_order_id,
             order_class=self.order_class,
             take_profit=None if tp is None else TakeProfit(tp.limit_price),
-            stop_loss=None
-            if sl is None
-            else StopLoss(sl.stop_price, sl.limit_price, sl.trail_price, sl.trail_percent),
+            stop_loss=None if sl is None else sl.to_domain(),
         )
 
 
