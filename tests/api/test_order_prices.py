@@ -12,12 +12,20 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from propdesk.api.schemas.order_prices import PRICES_BY_TYPE, TAKES
-from propdesk.api.schemas.orders import OrderCreate
+from propdesk.api.schemas.orders import OrderCreate, OrderUpdate
 from propdesk.domain.bars import Tick
-from propdesk.domain.commands import StopLoss, SubmitOrder, TakeProfit
+from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.errors import RejectReason
-from propdesk.domain.orders import OrderClass, OrderSide, OrderType, TimeInForce
-from propdesk.domain.validation import submit_reason
+from propdesk.domain.orders import (
+    Order,
+    OrderClass,
+    OrderId,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+)
+from propdesk.domain.validation import modify_reason, submit_reason
 from propdesk.marketdata.catalogue import Catalogue
 
 INSTRUMENT = Catalogue.load()["BTCUSD"]
@@ -119,6 +127,43 @@ def test_place_when_any_prices_then_refused_exactly_where_the_broker_would() -> 
             assert model.to_command("account") == _command(body)
     assert outcomes["accepted"] > 50
     assert outcomes["refused"] > 1000
+
+
+def _open(kind: OrderType) -> Order:
+    takes = TAKES[kind][:1] if kind is OrderType.trailing_stop else TAKES[kind]
+    prices = {field: _number(ENTRY[field]) for field in takes}
+    return Order(
+        id=OrderId("o-1"),
+        account_id="account",
+        client_order_id="c-1",
+        symbol="BTCUSD",
+        side=OrderSide.buy,
+        type=kind,
+        qty=Decimal(1),
+        time_in_force=TimeInForce.gtc,
+        status=OrderStatus.new,
+        created_at=0.0,
+        updated_at=0.0,
+        seq=1,
+        **prices,  # type: ignore[arg-type]
+    )
+
+
+def test_modify_when_any_prices_then_refused_exactly_where_the_broker_would() -> None:
+    # One exception: both trails at once. The broker took the price and dropped the
+    # percentage without a word; the edge refuses the contradiction.
+    changes = [c for c in _subsets({**ENTRY, "trail_price": 6, "trail_percent": 2}) if c]
+    for kind, change in itertools.product(OrderType, changes):
+        order = _open(kind)
+        command = ModifyOrder("account", order.id, **{f: _number(v) for f, v in change.items()})
+        reason = modify_reason(order, command, INSTRUMENT)
+        update, errors = _validated(OrderUpdate, change)
+        assert errors <= PRICE_ERRORS
+        if update is None or update.misfits(kind):
+            both_trails = {"trail_price", "trail_percent"} <= set(change)
+            assert reason is not None or both_trails, (kind, change)
+        else:
+            assert reason != RejectReason.INVALID_PRICE, (kind, change)
 
 
 def test_prices_by_type_when_documented_then_every_type_and_its_prices_named() -> None:

@@ -476,6 +476,47 @@ async def test_modify_when_refused_then_422_with_the_code_and_the_order_unchange
     assert (await desk.get(f"/orders/{order['id']}")).json() == order
 
 
+@pytest.mark.parametrize(
+    ("placed", "change", "field"),
+    [
+        ({"type": "limit", "limit_price": 90}, {"stop_price": 80}, "stop_price"),
+        ({"type": "limit", "limit_price": 90}, {"trail_price": 5}, "trail_price"),
+        ({"type": "stop", "stop_price": 110}, {"limit_price": 111}, "limit_price"),
+        ({"type": "trailing_stop", "trail_price": 5}, {"stop_price": 106}, "stop_price"),
+        (
+            {"type": "trailing_stop", "trail_price": 5},
+            {"trail_price": 6, "trail_percent": 1},
+            "trail_percent",
+        ),
+    ],
+)
+async def test_modify_when_a_price_does_not_fit_the_type_then_422_naming_it_and_unchanged(
+    desk: Desk, placed: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    order = await desk.placed(**placed, time_in_force="gtc")
+
+    response = await desk.request("PATCH", f"/orders/{order['id']}", json=change)
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["code"], problem["detail"]) == (
+        "VALIDATION_ERROR",
+        f"invalid request: body.{field}",
+    )
+    assert (await desk.get(f"/orders/{order['id']}")).json() == order
+
+
+async def test_modify_when_a_trailing_stop_changes_its_kind_of_trail_then_200(desk: Desk) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    order = await desk.placed(type="trailing_stop", trail_price=5, time_in_force="gtc")
+
+    response = await desk.request("PATCH", f"/orders/{order['id']}", json={"trail_percent": 2})
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["trail_price"], response.json()["trail_percent"]) == (None, 2)
+
+
 # ---------------------------------------------------------------------- cancel
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from propdesk.accounts.owners import AccountRef
@@ -193,9 +194,10 @@ async def get_order(
     "/orders/{order_id}",
     response_model=OrderRead,
     summary="Modify an open order",
-    description="Changes the order in place (its id stays). 422 `ORDER_NOT_MODIFIABLE` once "
-    "it is no longer open; other 422 codes as for placing (`INVALID_TICK`, "
-    "`INVALID_QUANTITY`…); the order is unchanged then.",
+    description="Changes the order in place (its id stays). A price the order's type does "
+    "not have is a 422 `VALIDATION_ERROR` naming it. 422 `ORDER_NOT_MODIFIABLE` once it is "
+    "no longer open; other 422 codes as for placing (`INVALID_TICK`, `INVALID_QUANTITY`…); "
+    "the order is unchanged then.",
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 async def modify_order(
@@ -206,6 +208,9 @@ async def modify_order(
     session: SessionDep,
     services: ServicesDep,
 ) -> OrderRead:
+    order = await trading.get_order(session, str(account.id), order_id)
+    if misfits := body.misfits(order.order.type):  # malformed: the engine never sees it
+        raise RequestValidationError(misfits)
     command = body.to_command(str(account.id), order_id)
     return OrderRead.of_view(await trading.modify_order(session, services.engine, command))
 

@@ -73,6 +73,16 @@ def type_errors(kind: OrderType, prices: Mapping[str, Decimal | None]) -> list[L
     return errors
 
 
+def misfit_errors(kind: OrderType, prices: Mapping[str, Decimal | None]) -> list[LineError]:
+    """The prices given that an order of type `kind` does not have (a modify names only
+    what it changes, so nothing is missing)."""
+    return [
+        (field, _NOT_ALLOWED, f"a {kind.value} order has no {field}", value)
+        for field in PRICE_FIELDS
+        if (value := prices[field]) is not None and field not in TAKES[kind]
+    ]
+
+
 def trail_errors(
     trail_price: Decimal | None, trail_percent: Decimal | None, *, required: bool
 ) -> list[LineError]:

@@ -175,15 +175,28 @@ class OrderCreate(BaseModel):
 
 
 class OrderUpdate(BaseModel):
-    """What to change in an open order; fields left out stay as they are."""
+    """What to change in an open order; fields left out stay as they are.
+
+    Only prices the order's type has may be changed (a 422 `VALIDATION_ERROR` naming the
+    field otherwise): a limit price of `limit` and `stop_limit` orders, a stop price of
+    `stop` and `stop_limit` orders, a trailing stop's trail (either kind, which replaces
+    the other).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     qty: Quantity | None = None
-    limit_price: Price | None = None
-    stop_price: Price | None = None
-    trail_price: Price | None = None
-    trail_percent: Percent | None = None
+    limit_price: Price | None = Field(default=None, description="`limit` and `stop_limit`.")
+    stop_price: Price | None = Field(
+        default=None,
+        description="`stop` and `stop_limit` (a trailing stop's follows its trail).",
+    )
+    trail_price: Price | None = Field(
+        default=None, description="`trailing_stop`; not with `trail_percent`."
+    )
+    trail_percent: Percent | None = Field(
+        default=None, description="`trailing_stop`; not with `trail_price`."
+    )
     time_in_force: TimeInForce | None = None
 
     @model_validator(mode="before")
@@ -192,6 +205,22 @@ class OrderUpdate(BaseModel):
         if isinstance(data, dict) and not any(v is not None for v in data.values()):
             raise ValueError("name at least one field to change")
         return data
+
+    @model_validator(mode="after")
+    def _one_trail(self) -> Self:
+        errors = prices.trail_errors(self.trail_price, self.trail_percent, required=False)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
+
+    def misfits(self, kind: OrderType) -> list[dict[str, Any]]:
+        """The prices set here that an order of type `kind` does not have, as FastAPI
+        reports a body's errors (for a RequestValidationError): the order's type is only
+        known once it is looked up."""
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        return [
+            {"type": error, "loc": ("body", field), "msg": message, "input": value}
+            for field, error, message, value in prices.misfit_errors(kind, given)
+        ]
 
     def to_command(self, account_id: str, order_id: str) -> ModifyOrder:
         return ModifyOrder(
