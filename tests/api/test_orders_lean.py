@@ -7,17 +7,19 @@ aside); the lane is proven taken by making FastAPI's dependency solver fail.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from starlette.routing import Match
 
 from propdesk.api.deps import get_now
-from propdesk.api.lean import LeanLane, install_lean_lane
+from propdesk.api.lean import LeanDependency, LeanLane, install_lean_lane
 from propdesk.api.routers import orders
 
 if TYPE_CHECKING:
@@ -56,6 +58,41 @@ def solver_broken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("fastapi.routing.solve_dependencies", broken)
 
 
+def _solved_once_in_order(dependant: Dependant) -> list[LeanDependency]:
+    """The route's dependencies as FastAPI solves them: depth first, each one's own before
+    it, each call once (its value is cached for the request), with where each argument
+    comes from."""
+    solved: dict[object, LeanDependency] = {}
+
+    def visit(node: Dependant) -> None:
+        for sub in node.dependencies:
+            visit(sub)
+            assert sub.use_cache, sub.call  # else FastAPI would call it once per use
+            dependency = LeanDependency(sub.call, _arguments(sub))  # type: ignore[arg-type]
+            solved.setdefault(sub.call, dependency)
+
+    visit(dependant)
+    return list(solved.values())
+
+
+def _arguments(node: Dependant) -> tuple[object, ...]:
+    """Each parameter of the dependency in order: the request, a path parameter, or the
+    value of one of its own dependencies (anything else the lean solver cannot give)."""
+    own = {sub.name: sub.call for sub in node.dependencies}
+    path = {param.name for param in node.path_params}
+    assert node.call is not None
+    arguments: list[object] = []
+    for name in inspect.signature(node.call).parameters:
+        if name in (node.request_param_name, node.http_connection_param_name):
+            arguments.append(Request)
+        elif name in path:
+            arguments.append(name)
+        else:
+            assert name in own, f"{node.call!r}: {name} is neither a dependency nor the request"
+            arguments.append(own[name])
+    return tuple(arguments)
+
+
 def _lane(app: FastAPI) -> LeanLane:
     lane = app.router.routes[0]
     assert isinstance(lane, LeanLane)
@@ -69,6 +106,23 @@ def test_lane_when_installed_then_first_and_standing_for_the_declared_route(
 
     assert (lane.method, lane.path) == ("POST", "/api/v1/accounts/{account_id}/orders")
     assert lane.route.endpoint is orders.place_order
+
+
+def test_lean_dependencies_when_compared_then_the_declared_routes_as_fastapi_solves_them(
+    fastapi_app: FastAPI,
+) -> None:
+    route = _lane(fastapi_app).route
+
+    declared = _solved_once_in_order(route.dependant)
+
+    assert list(orders.LEAN_DEPENDENCIES) == declared
+    # What the endpoint itself takes beyond them: the body, the request and the response.
+    endpoint = {sub.name for sub in route.dependant.dependencies}
+    assert set(inspect.signature(orders.place_order).parameters) - endpoint == {
+        "body",
+        "request",
+        "response",
+    }
 
 
 def test_lane_when_endpoint_has_no_route_then_refused(fastapi_app: FastAPI) -> None:

@@ -25,7 +25,7 @@ from propdesk.api.deps import (
 )
 from propdesk.api.errors import problem_responses
 from propdesk.api.exact_json import ExactJSONRequest, ExactJSONRoute
-from propdesk.api.lean import is_json
+from propdesk.api.lean import LeanDependency, is_json, solve
 from propdesk.api.schemas.orders import (
     PRINTABLE,
     CanceledOrderRead,
@@ -78,10 +78,30 @@ async def _place(
     return placed.view, 201 if placed.created else 200
 
 
+LEAN_DEPENDENCIES = (
+    LeanDependency(deps.limit_by_ip, (Request,)),
+    LeanDependency(deps.get_now),
+    LeanDependency(deps.oauth2_scheme, (Request,)),
+    LeanDependency(deps.api_key_scheme, (Request,)),
+    LeanDependency(
+        deps.get_owned_account_ref,
+        ("account_id", Request, deps.get_now, deps.oauth2_scheme, deps.api_key_scheme),
+    ),
+    LeanDependency(deps.get_writable_account_ref, (deps.get_owned_account_ref, Request)),
+    LeanDependency(
+        deps.get_principal, (Request, deps.get_now, deps.oauth2_scheme, deps.api_key_scheme)
+    ),
+    LeanDependency(deps.limit_orders, (deps.get_principal, Request)),
+    LeanDependency(deps.get_services, (Request,)),
+)
+"""`place_order`'s dependencies in the order FastAPI solves them, each once (a test holds
+this to the route's dependency tree)."""
+
+
 async def place_order_lean(request: ExactJSONRequest) -> Response | None:
-    """`place_order` for a regular request, its dependencies called by hand in FastAPI's
-    order (the lean lane of `POST orders`, see `propdesk.api.lean`); None, having done
-    nothing, for anything else."""
+    """`place_order` for a regular request, its dependencies (LEAN_DEPENDENCIES) called in
+    FastAPI's order (the lean lane of `POST orders`, see `propdesk.api.lean`); None, having
+    done nothing, for anything else."""
     raw_id: str = request.path_params.get("account_id", "")
     if len(raw_id) != 36 or not is_json(request):
         return None
@@ -90,13 +110,9 @@ async def place_order_lean(request: ExactJSONRequest) -> Response | None:
         body = OrderCreate.model_validate(await request.json())
     except (ValueError, ValidationError):  # FastAPI's handler answers with the details
         return None
-    await deps.limit_by_ip(request)
-    token, api_key = deps.credentials_of(request)
-    now = await deps.get_now()
-    account = await deps.get_owned_account_ref(account_id, request, now, token, api_key)
-    account = await deps.get_writable_account_ref(account, request)
-    await deps.limit_orders(request.scope[deps.PRINCIPAL_KEY], request)
-    view, status = await _place(deps.services_of(request), account, body)
+    solved = await solve(LEAN_DEPENDENCIES, request, {"account_id": account_id})
+    account = solved[deps.get_writable_account_ref]
+    view, status = await _place(solved[deps.get_services], account, body)
     return Response(
         OrderRead.json_of_view(view),
         status_code=status,
