@@ -15,7 +15,7 @@ from propdesk.store.db import Database
 from propdesk.store.models import Account
 
 if TYPE_CHECKING:
-    from conftest import MakeUser, TestUser
+    from conftest import Desk, MakeUser, TestUser
 
 ACCOUNTS = "/api/v1/accounts"
 CUSTOM = {
@@ -121,6 +121,10 @@ async def test_open_when_custom_then_201_with_exact_parameters(
         ({"rule_set": {**CUSTOM, "max_loss": 1.001}, "starting_balance": 5000}, "max_loss"),
         ({"rule_set": {"name": "topstep-50k", "max_contracts": 9}}, "max_contracts"),
         ({"rule_set": {"name": "topstep-1m"}}, "rule_set"),
+        ({"rule_set": "topstep-1m"}, "rule_set"),
+        ({"rule_set": 50}, "rule_set"),
+        ({"rule_set": "custom"}, "starting_balance"),  # no preset: no balance of its own
+        ({"rule_set": None}, "starting_balance"),
         ({"name": ""}, "name"),
         ({"currency": "usd", "rule_set": CUSTOM, "starting_balance": 5000}, "currency"),
         ({"owner_id": 1}, "owner_id"),
@@ -137,6 +141,92 @@ async def test_open_when_input_invalid_then_422_naming_it_and_nothing_stored(
     assert response.status_code == 422
     assert field in response.json()["detail"]
     assert listed.json() == []
+
+
+async def test_open_when_rule_set_is_a_presets_name_then_as_with_the_object(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+
+    by_name = await open_account(client, user, name="by name", rule_set="topstep-100k")
+    by_object = await open_account(client, user, name="object", rule_set={"name": "topstep-100k"})
+
+    assert (by_name.status_code, by_object.status_code) == (201, 201), by_name.text
+    assert by_name.json()["rule_set"] == by_object.json()["rule_set"]
+    assert by_name.json()["starting_balance"] == 100000
+
+
+async def test_open_when_rule_set_name_unknown_then_422_listing_the_presets(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+
+    response = await open_account(client, user, rule_set="topstep-1m")
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["body", "rule_set"]
+    assert error["type"] == "rule_set_unknown"
+    assert all(preset in error["msg"] for preset in ("topstep-50k", "topstep-150k", "custom"))
+
+
+NO_LIMITS = {
+    "name": "custom",
+    "daily_loss_limit": None,
+    "max_loss": None,
+    "drawdown": "end_of_day",
+    "locks_at_starting_balance": True,
+    "max_contracts": None,
+}
+
+
+@pytest.mark.parametrize(
+    "rule_set",
+    [{}, {"rule_set": None}, {"rule_set": "custom"}, {"rule_set": {"name": "custom"}}],
+    ids=["omitted", "null", "name", "object"],
+)
+async def test_open_when_no_limits_are_given_then_custom_without_limits(
+    client: httpx.AsyncClient, make_user: MakeUser, rule_set: dict[str, Any]
+) -> None:
+    user = await make_user()
+    payload = {"name": "free", "starting_balance": 10000, **rule_set}
+
+    response = await client.post(ACCOUNTS, json=payload, headers=user.headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["rule_set"] == NO_LIMITS
+    fetched = await client.get(f"{ACCOUNTS}/{response.json()['id']}", headers=user.headers)
+    assert fetched.json()["rule_set"] == NO_LIMITS
+
+
+async def test_open_when_custom_names_some_limits_then_only_those_enforced(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+
+    response = await open_account(
+        client, user, rule_set={"name": "custom", "max_loss": 750}, starting_balance=10000
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["rule_set"] == {**NO_LIMITS, "max_loss": 750}
+
+
+async def test_open_when_no_limits_then_the_account_trades(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    account = await client.post(
+        ACCOUNTS, json={"name": "free", "starting_balance": 1_000_000}, headers=desk.headers
+    )
+    await desk.quote("BTCUSD", "100.00", "100.01")
+
+    order = await client.post(
+        f"{ACCOUNTS}/{account.json()['id']}/orders",
+        json={"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 1},
+        headers=desk.headers,
+    )
+
+    assert order.status_code == 201, order.text
 
 
 async def test_open_when_name_taken_by_same_owner_then_409(

@@ -99,7 +99,6 @@ async def test_place_when_identical_posts_race_then_exactly_one_order(desk: Desk
         ({"symbol": "NOPE"}, "UNKNOWN_SYMBOL"),
         ({"type": "limit", "limit_price": 100.001}, "INVALID_TICK"),
         ({"qty": 0.00001}, "INVALID_QUANTITY"),
-        ({"type": "limit"}, "INVALID_PRICE"),
         ({"type": "stop", "stop_price": 110, "time_in_force": "ioc"}, "INVALID_TIME_IN_FORCE"),
         (
             {"order_class": "bracket", "take_profit": {"limit_price": 110}},
@@ -209,6 +208,74 @@ async def test_place_when_the_body_is_malformed_then_422_naming_the_field_and_no
     assert problem["code"] == "VALIDATION_ERROR"
     assert field in {str(part) for error in problem["errors"] for part in error["loc"]}
     assert await desk.orders(status="all") == []
+
+
+LEGS = {"take_profit": {"limit_price": 110}, "stop_loss": {"stop_price": 90}}
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"type": "limit"}, ["limit_price"]),
+        ({"type": "market", "limit_price": 100}, ["limit_price"]),
+        ({"type": "market", "trail_percent": 1}, ["trail_percent"]),
+        ({"type": "limit", "limit_price": 90, "stop_price": 80}, ["stop_price"]),
+        ({"type": "stop"}, ["stop_price"]),
+        ({"type": "stop", "stop_price": 110, "limit_price": 111}, ["limit_price"]),
+        ({"type": "stop_limit"}, ["limit_price", "stop_price"]),
+        ({"type": "stop_limit", "stop_price": 110}, ["limit_price"]),
+        ({"type": "trailing_stop"}, ["trail_price"]),
+        ({"type": "trailing_stop", "trail_price": 5, "trail_percent": 1}, ["trail_percent"]),
+        ({"type": "trailing_stop", "trail_price": 5, "stop_price": 110}, ["stop_price"]),
+        ({"type": "limit", "order_class": "bracket", **LEGS}, ["limit_price"]),
+        (
+            {"order_class": "bracket", **LEGS, "stop_loss": {"limit_price": 89}},
+            ["stop_loss.stop_price"],
+        ),
+        (
+            {"order_class": "bracket", **LEGS, "stop_loss": {"stop_price": 90, "trail_price": 5}},
+            ["stop_loss.stop_price"],
+        ),
+        (
+            {"order_class": "bracket", **LEGS, "stop_loss": {"trail_price": 5, "trail_percent": 1}},
+            ["stop_loss.trail_percent"],
+        ),
+        (
+            {"type": "limit", "side": "sell", "order_class": "oco", **LEGS, "limit_price": 111},
+            ["limit_price"],
+        ),
+        (
+            {"type": "limit", "side": "sell", "order_class": "oco", **LEGS, "stop_price": 90},
+            ["stop_price"],
+        ),
+    ],
+)
+async def test_place_when_prices_do_not_fit_the_type_then_422_naming_them_and_nothing_recorded(
+    desk: Desk, body: dict[str, Any], fields: list[str]
+) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+
+    response = await desk.order(**body)
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "VALIDATION_ERROR"
+    assert problem["detail"] == "invalid request: " + ", ".join(f"body.{f}" for f in fields)
+    assert {e["type"] for e in problem["errors"]} <= {"price_required", "price_not_allowed"}
+    assert "order_id" not in problem
+    assert await desk.orders(status="all") == []
+
+
+async def test_place_when_an_oco_repeats_its_take_profit_as_limit_price_then_placed(
+    desk: Desk,
+) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    body = {"type": "limit", "side": "sell", "order_class": "oco", **LEGS}
+    await desk.placed(type="limit", limit_price=100.01)  # a position for the pair to exit
+
+    response = await desk.order(**body, limit_price=110.0)
+
+    assert response.status_code == 201, response.text
 
 
 async def test_place_when_a_price_has_more_digits_than_a_float_then_read_exactly(
@@ -407,6 +474,47 @@ async def test_modify_when_refused_then_422_with_the_code_and_the_order_unchange
     assert (empty.status_code, empty.json()["code"]) == (422, "VALIDATION_ERROR")
     assert (stray.status_code, stray.json()["code"]) == (422, "VALIDATION_ERROR")
     assert (await desk.get(f"/orders/{order['id']}")).json() == order
+
+
+@pytest.mark.parametrize(
+    ("placed", "change", "field"),
+    [
+        ({"type": "limit", "limit_price": 90}, {"stop_price": 80}, "stop_price"),
+        ({"type": "limit", "limit_price": 90}, {"trail_price": 5}, "trail_price"),
+        ({"type": "stop", "stop_price": 110}, {"limit_price": 111}, "limit_price"),
+        ({"type": "trailing_stop", "trail_price": 5}, {"stop_price": 106}, "stop_price"),
+        (
+            {"type": "trailing_stop", "trail_price": 5},
+            {"trail_price": 6, "trail_percent": 1},
+            "trail_percent",
+        ),
+    ],
+)
+async def test_modify_when_a_price_does_not_fit_the_type_then_422_naming_it_and_unchanged(
+    desk: Desk, placed: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    order = await desk.placed(**placed, time_in_force="gtc")
+
+    response = await desk.request("PATCH", f"/orders/{order['id']}", json=change)
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["code"], problem["detail"]) == (
+        "VALIDATION_ERROR",
+        f"invalid request: body.{field}",
+    )
+    assert (await desk.get(f"/orders/{order['id']}")).json() == order
+
+
+async def test_modify_when_a_trailing_stop_changes_its_kind_of_trail_then_200(desk: Desk) -> None:
+    await desk.quote("BTCUSD", "100.00", "100.01")
+    order = await desk.placed(type="trailing_stop", trail_price=5, time_in_force="gtc")
+
+    response = await desk.request("PATCH", f"/orders/{order['id']}", json={"trail_percent": 2})
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["trail_price"], response.json()["trail_percent"]) == (None, 2)
 
 
 # ---------------------------------------------------------------------- cancel

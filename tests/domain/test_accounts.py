@@ -104,6 +104,33 @@ def test_rule_set_when_parameter_invalid_then_raises(overrides: dict[str, object
         a_rule_set(**overrides)
 
 
+def test_rule_set_when_no_limits_then_valid_without_a_loss_floor() -> None:
+    rule_set = RuleSet("custom")
+
+    assert (rule_set.daily_loss_limit, rule_set.max_loss, rule_set.max_contracts) == (
+        None,
+        None,
+        None,
+    )
+    assert rule_set.loss_floor(D("10000"), D("13000")) is None
+    assert RuleSet.from_json(rule_set.to_json()) == rule_set
+    assert rule_set.to_json()["max_loss"] is None
+
+
+def test_rule_set_when_json_stored_before_limits_were_optional_then_read_the_same() -> None:
+    stored = {
+        "name": "topstep-50k",
+        "daily_loss_limit": "1000",
+        "max_loss": "2000",
+        "drawdown": "end_of_day",
+        "locks_at_starting_balance": True,
+        "max_contracts": 5,
+    }
+
+    assert RuleSet.from_json(stored) == PRESETS["topstep-50k"].rule_set
+    assert PRESETS["topstep-50k"].rule_set.to_json() == stored
+
+
 def test_rule_set_when_round_tripped_through_json_then_equal_and_money_exact() -> None:
     rule_set = a_rule_set(daily_loss_limit=D("512.25"))
 

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from propdesk.accounts import service as accounts_service
@@ -169,14 +168,6 @@ async def _resolve_principal(
     await services.limiter.hit(Bucket.user, str(principal.user_id))
     request.scope[PRINCIPAL_KEY] = principal
     return principal
-
-
-def credentials_of(request: Request) -> tuple[str | None, str | None]:
-    """The bearer token and the API key, read as `oauth2_scheme` and `api_key_scheme` read
-    them (for the lean order route, which calls the dependencies by hand)."""
-    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-    api_key = request.headers.get("x-api-key")
-    return (token if scheme.lower() == "bearer" else None), (api_key or None)
 
 
 async def get_principal(

@@ -6,8 +6,10 @@ together: walking the included routers to find the route, wrapping the route's h
 walking the route's whole dependency graph (building sub-requests, cache keys and scopes for
 each `Depends`). A lean lane is one more route, first in the app's route table, that matches
 one method and one path of a declared FastAPI route and calls a lean handler: a function that
-calls the *same* dependency functions in the same order by hand. The declared route stays
-what it is: its OpenAPI operation, its validation and its error answers.
+calls the *same* dependency functions in the same order, from a list of `LeanDependency`
+declared once beside it (`solve` walks it), which a test holds to the declared route's
+dependency tree as FastAPI solves it. The declared route stays what it is: its OpenAPI
+operation, its validation and its error answers.
 
 - The lean handler returns None, before it has done anything, for any request that is not
   regular (a body that does not parse or validate, a malformed path parameter, another
@@ -25,8 +27,8 @@ answered; the tests hold the two paths to the same status, headers and bytes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -127,6 +129,29 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class LeanDependency(NamedTuple):
+    """One dependency of a lean handler: `call`, awaited with `arguments` in order, each
+    the request (`Request`), a path parameter (its name) or an earlier dependency's value
+    (its call)."""
+
+    call: Callable[..., Awaitable[Any]]
+    arguments: tuple[object, ...] = ()
+
+
+async def solve(
+    dependencies: Sequence[LeanDependency], request: Request, path: Mapping[str, Any]
+) -> dict[object, Any]:
+    """Each dependency's value, by its call, called in turn as FastAPI would (once each:
+    FastAPI caches a dependency's value for the request). An exception stops it, as it
+    stops FastAPI's solver, and is answered by the app's exception handlers."""
+    values: dict[object, Any] = {Request: request}
+    values.update(path)
+    value_of = values.__getitem__
+    for call, arguments in dependencies:
+        values[call] = await call(*map(value_of, arguments))
+    return values
 
 
 def is_json(request: Request) -> bool:

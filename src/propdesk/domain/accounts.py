@@ -67,28 +67,38 @@ CUSTOM = "custom"
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """The parameters of a prop-firm evaluation; enforcing them belongs to the risk rules."""
+    """The parameters of a prop-firm evaluation; enforcing them belongs to the risk rules.
+
+    A limit that is None is not enforced: `RuleSet(CUSTOM)` has none at all.
+    """
 
     name: str
-    daily_loss_limit: Decimal
-    max_loss: Decimal
-    drawdown: DrawdownMode
-    locks_at_starting_balance: bool
+    daily_loss_limit: Decimal | None = None
+    max_loss: Decimal | None = None
+    drawdown: DrawdownMode = DrawdownMode.end_of_day
+    """What `max_loss` trails."""
+    locks_at_starting_balance: bool = True
     """The trailing floor stops rising once it reaches the starting balance."""
-    max_contracts: int
+    max_contracts: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a rule set needs a name")
         for field in ("daily_loss_limit", "max_loss"):
             value = getattr(self, field)
+            if value is None:
+                continue
             if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
                 raise ValueError(f"{field} must be a positive finite Decimal, not {value!r}")
-        if isinstance(self.max_contracts, bool) or self.max_contracts < 1:
-            raise ValueError(f"max_contracts must be at least 1, not {self.max_contracts!r}")
+        contracts = self.max_contracts
+        if contracts is not None and (isinstance(contracts, bool) or contracts < 1):
+            raise ValueError(f"max_contracts must be at least 1, not {contracts!r}")
 
-    def loss_floor(self, starting_balance: Decimal, balance_high: Decimal) -> Decimal:
-        """The balance at or below which the account fails, given the high it trails."""
+    def loss_floor(self, starting_balance: Decimal, balance_high: Decimal) -> Decimal | None:
+        """The balance at or below which the account fails, given the high it trails; None
+        without a maximum loss (no balance fails the account)."""
+        if self.max_loss is None:
+            return None
         if self.drawdown is DrawdownMode.static:
             return starting_balance - self.max_loss
         floor = max(balance_high, starting_balance) - self.max_loss
@@ -97,11 +107,12 @@ class RuleSet:
         return floor
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict: money as strings, so that no float ever touches it."""
+        """A JSON-safe dict: money as strings, so that no float ever touches it; a limit
+        that is not enforced is null (every key is always there)."""
         return {
             "name": self.name,
-            "daily_loss_limit": str(self.daily_loss_limit),
-            "max_loss": str(self.max_loss),
+            "daily_loss_limit": _money_json(self.daily_loss_limit),
+            "max_loss": _money_json(self.max_loss),
             "drawdown": self.drawdown.value,
             "locks_at_starting_balance": self.locks_at_starting_balance,
             "max_contracts": self.max_contracts,
@@ -109,14 +120,24 @@ class RuleSet:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleSet:
+        """What `to_json` wrote, before limits were optional too (every limit a value)."""
+        contracts = data.get("max_contracts")
         return cls(
             name=str(data["name"]),
-            daily_loss_limit=Decimal(str(data["daily_loss_limit"])),
-            max_loss=Decimal(str(data["max_loss"])),
-            drawdown=DrawdownMode(data["drawdown"]),
-            locks_at_starting_balance=bool(data["locks_at_starting_balance"]),
-            max_contracts=int(data["max_contracts"]),
+            daily_loss_limit=_money(data.get("daily_loss_limit")),
+            max_loss=_money(data.get("max_loss")),
+            drawdown=DrawdownMode(data.get("drawdown", DrawdownMode.end_of_day)),
+            locks_at_starting_balance=bool(data.get("locks_at_starting_balance", True)),
+            max_contracts=None if contracts is None else int(contracts),
         )
+
+
+def _money_json(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _money(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from propdesk.accounts.owners import AccountRef
@@ -24,7 +25,7 @@ from propdesk.api.deps import (
 )
 from propdesk.api.errors import problem_responses
 from propdesk.api.exact_json import ExactJSONRequest, ExactJSONRoute
-from propdesk.api.lean import is_json
+from propdesk.api.lean import LeanDependency, is_json, solve
 from propdesk.api.schemas.orders import (
     PRINTABLE,
     CanceledOrderRead,
@@ -77,10 +78,30 @@ async def _place(
     return placed.view, 201 if placed.created else 200
 
 
+LEAN_DEPENDENCIES = (
+    LeanDependency(deps.limit_by_ip, (Request,)),
+    LeanDependency(deps.get_now),
+    LeanDependency(deps.oauth2_scheme, (Request,)),
+    LeanDependency(deps.api_key_scheme, (Request,)),
+    LeanDependency(
+        deps.get_owned_account_ref,
+        ("account_id", Request, deps.get_now, deps.oauth2_scheme, deps.api_key_scheme),
+    ),
+    LeanDependency(deps.get_writable_account_ref, (deps.get_owned_account_ref, Request)),
+    LeanDependency(
+        deps.get_principal, (Request, deps.get_now, deps.oauth2_scheme, deps.api_key_scheme)
+    ),
+    LeanDependency(deps.limit_orders, (deps.get_principal, Request)),
+    LeanDependency(deps.get_services, (Request,)),
+)
+"""`place_order`'s dependencies in the order FastAPI solves them, each once (a test holds
+this to the route's dependency tree)."""
+
+
 async def place_order_lean(request: ExactJSONRequest) -> Response | None:
-    """`place_order` for a regular request, its dependencies called by hand in FastAPI's
-    order (the lean lane of `POST orders`, see `propdesk.api.lean`); None, having done
-    nothing, for anything else."""
+    """`place_order` for a regular request, its dependencies (LEAN_DEPENDENCIES) called in
+    FastAPI's order (the lean lane of `POST orders`, see `propdesk.api.lean`); None, having
+    done nothing, for anything else."""
     raw_id: str = request.path_params.get("account_id", "")
     if len(raw_id) != 36 or not is_json(request):
         return None
@@ -89,13 +110,9 @@ async def place_order_lean(request: ExactJSONRequest) -> Response | None:
         body = OrderCreate.model_validate(await request.json())
     except (ValueError, ValidationError):  # FastAPI's handler answers with the details
         return None
-    await deps.limit_by_ip(request)
-    token, api_key = deps.credentials_of(request)
-    now = await deps.get_now()
-    account = await deps.get_owned_account_ref(account_id, request, now, token, api_key)
-    account = await deps.get_writable_account_ref(account, request)
-    await deps.limit_orders(request.scope[deps.PRINCIPAL_KEY], request)
-    view, status = await _place(deps.services_of(request), account, body)
+    solved = await solve(LEAN_DEPENDENCIES, request, {"account_id": account_id})
+    account = solved[deps.get_writable_account_ref]
+    view, status = await _place(solved[deps.get_services], account, body)
     return Response(
         OrderRead.json_of_view(view),
         status_code=status,
@@ -117,8 +134,8 @@ router.add_api_route(
     "the same id with another body is a 409 `DUPLICATE_CLIENT_ORDER_ID`. When the broker "
     "rejects it, the order is recorded (`status: rejected`) and the answer is a 422 problem "
     "whose `code` is the reason (`INVALID_TICK`, `MARKET_CLOSED`, `INSUFFICIENT_BUYING_POWER`"
-    "…) and whose `order_id` names the rejected order. A malformed body is a 422 "
-    "`VALIDATION_ERROR` and records nothing.",
+    "…) and whose `order_id` names the rejected order. A malformed body (prices that do "
+    "not fit the order type among it) is a 422 `VALIDATION_ERROR` and records nothing.",
     responses={
         200: {"model": OrderRead, "description": "A retry: the original order, as it is now"},
         **problem_responses(401, 403, 404, 409, 422, 429, 503),
@@ -193,9 +210,10 @@ async def get_order(
     "/orders/{order_id}",
     response_model=OrderRead,
     summary="Modify an open order",
-    description="Changes the order in place (its id stays). 422 `ORDER_NOT_MODIFIABLE` once "
-    "it is no longer open; other 422 codes as for placing (`INVALID_TICK`, "
-    "`INVALID_QUANTITY`…); the order is unchanged then.",
+    description="Changes the order in place (its id stays). A price the order's type does "
+    "not have is a 422 `VALIDATION_ERROR` naming it. 422 `ORDER_NOT_MODIFIABLE` once it is "
+    "no longer open; other 422 codes as for placing (`INVALID_TICK`, `INVALID_QUANTITY`…); "
+    "the order is unchanged then.",
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 async def modify_order(
@@ -206,6 +224,9 @@ async def modify_order(
     session: SessionDep,
     services: ServicesDep,
 ) -> OrderRead:
+    order = await trading.get_order(session, str(account.id), order_id)
+    if misfits := body.misfits(order.order.type):  # malformed: the engine never sees it
+        raise RequestValidationError(misfits)
     command = body.to_command(str(account.id), order_id)
     return OrderRead.of_view(await trading.modify_order(session, services.port, command))
 

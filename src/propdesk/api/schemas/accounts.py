@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -17,6 +18,7 @@ from pydantic import (
     computed_field,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from propdesk.domain.accounts import (
     CUSTOM,
@@ -44,6 +46,7 @@ Currency = Annotated[
 ]
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PresetName = Literal["topstep-50k", "topstep-100k", "topstep-150k"]
+RuleSetName = Literal[PresetName, "custom"]
 
 
 class PresetRuleSetCreate(BaseModel):
@@ -55,14 +58,26 @@ class PresetRuleSetCreate(BaseModel):
 
 
 class CustomRuleSetCreate(BaseModel):
+    """Your own limits. Each is optional: one left out (or null) is not enforced, so
+    `{"name": "custom"}` alone trades without limits."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Literal["custom"]
-    daily_loss_limit: MoneyIn
-    max_loss: MoneyIn
+    daily_loss_limit: MoneyIn | None = Field(
+        default=None, description="Omitted or null: no daily loss limit."
+    )
+    max_loss: MoneyIn | None = Field(
+        default=None, description="Trailing per `drawdown`. Omitted or null: no maximum loss."
+    )
     drawdown: DrawdownMode = DrawdownMode.end_of_day
     locks_at_starting_balance: bool = True
-    max_contracts: int = Field(ge=1, le=10_000)
+    max_contracts: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="Omitted or null: no limit on the position's size.",
+    )
 
     def to_domain(self) -> RuleSet:
         return RuleSet(
@@ -75,18 +90,47 @@ class CustomRuleSetCreate(BaseModel):
         )
 
 
-RuleSetCreate = Annotated[PresetRuleSetCreate | CustomRuleSetCreate, Field(discriminator="name")]
+def _named(value: object) -> object:
+    """A rule set named by a string is that preset, or `custom` without limits; so is no
+    rule set at all (null or omitted)."""
+    if value is None:
+        return {"name": CUSTOM}
+    if isinstance(value, str):
+        if value != CUSTOM and value not in PRESETS:
+            raise PydanticCustomError(
+                "rule_set_unknown",
+                "unknown rule set {name!r}: a preset ({presets}) or custom",
+                {"name": value, "presets": ", ".join(PRESETS)},
+            )
+        return {"name": value}
+    return value
+
+
+_RuleSetObject = Annotated[PresetRuleSetCreate | CustomRuleSetCreate, Field(discriminator="name")]
+RuleSetCreate = Annotated[
+    _RuleSetObject,
+    BeforeValidator(_named, json_schema_input_type=RuleSetName | _RuleSetObject | None),
+]
+"""`"topstep-50k"` as well as `{"name": "topstep-50k"}`; null is `custom` without limits."""
 
 
 class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: AccountName
-    rule_set: RuleSetCreate
+    rule_set: RuleSetCreate = Field(
+        default=None,
+        validate_default=True,  # omitted: `custom` without limits, as null is
+        description='A preset by name (`"topstep-50k"`, or `{"name": "topstep-50k"}`), '
+        'or `custom` with your own limits (`{"name": "custom", "max_loss": 2000}`). '
+        'Omitted, null or `"custom"`: no limits at all. The presets are listed at '
+        "`GET /api/v1/rule-sets`.",
+    )
     starting_balance: MoneyIn | None = Field(
         default=None,
         validate_default=True,  # so that `custom` without one is refused, naming the field
-        description="Required for `custom`; a preset's when omitted.",
+        description="Required without a preset (`custom`, or no `rule_set`); a preset has its "
+        "own (omit it, or give the preset's).",
     )
     currency: Currency | None = Field(default=None, description="`USD` when omitted.")
 
@@ -105,8 +149,8 @@ class AccountCreate(BaseModel):
                 )
         elif isinstance(rule_set, CustomRuleSetCreate):
             if value is None:
-                raise ValueError("required with the custom rule set")
-            if rule_set.max_loss >= value:
+                raise ValueError("required with the custom rule set (and without a rule set)")
+            if rule_set.max_loss is not None and rule_set.max_loss >= value:
                 raise ValueError("must be more than the rule set's max_loss")
         return value
 
@@ -137,14 +181,16 @@ class AccountUpdate(BaseModel):
 
 
 class RuleSetRead(BaseModel):
+    """A limit that is null is not enforced."""
+
     name: str = Field(examples=["topstep-50k"])
-    daily_loss_limit: MoneyOut
-    max_loss: MoneyOut = Field(description="The maximum loss, trailing per `drawdown`.")
+    daily_loss_limit: MoneyOut | None
+    max_loss: MoneyOut | None = Field(description="The maximum loss, trailing per `drawdown`.")
     drawdown: DrawdownMode
     locks_at_starting_balance: bool = Field(
         description="The trailing floor stops rising once it reaches the starting balance."
     )
-    max_contracts: int
+    max_contracts: int | None
 
 
 class AccountRead(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from propdesk.api.schemas import order_prices as prices
 from propdesk.api.schemas.numbers import Percent, Price, Quantity
 from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.orders import Order, OrderClass, OrderId, OrderSide, OrderType, TimeInForce
@@ -40,22 +41,42 @@ class TakeProfitCreate(BaseModel):
 
 
 class StopLossCreate(BaseModel):
-    """A stop (`stop_price`), a stop-limit (plus `limit_price`) or a trailing stop (a trail)."""
+    """A stop (`stop_price`), a stop-limit (`stop_price` and `limit_price`) or a trailing
+    stop (one of `trail_price` and `trail_percent`, no other price)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    stop_price: Price | None = None
-    limit_price: Price | None = None
-    trail_price: Price | None = None
-    trail_percent: Percent | None = None
+    stop_price: Price | None = Field(
+        default=None, description="Required, unless the leg is a trailing stop."
+    )
+    limit_price: Price | None = Field(
+        default=None, description="Makes the stop a stop-limit; not with a trail."
+    )
+    trail_price: Price | None = Field(
+        default=None, description="A trailing stop: the trail as a price distance."
+    )
+    trail_percent: Percent | None = Field(
+        default=None, description="A trailing stop: the trail as a percentage of the price."
+    )
+
+    @model_validator(mode="after")
+    def _prices_make_one_kind_of_stop(self) -> Self:
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        errors = prices.type_errors(self.to_domain().type, given)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
+
+    def to_domain(self) -> StopLoss:
+        return StopLoss(self.stop_price, self.limit_price, self.trail_price, self.trail_percent)
 
 
 class OrderCreate(BaseModel):
     """Prices and quantities are JSON numbers, read exactly (never through a float).
 
-    Whether they fit the instrument (tick size, lot step), the order type and the market is
-    the broker's decision: a refusal is recorded as a rejected order and answered 422 with
-    the reason as `code` and the order's id as `order_id`.
+    The prices must fit the order type (a 422 `VALIDATION_ERROR` naming the field
+    otherwise, and nothing is recorded); whether they fit the instrument (tick size, lot
+    step) and the market is the broker's decision: a refusal is recorded as a rejected
+    order and answered 422 with the reason as `code` and the order's id as `order_id`.
     """
 
     model_config = ConfigDict(
@@ -80,15 +101,26 @@ class OrderCreate(BaseModel):
 
     symbol: Symbol
     side: OrderSide
-    type: OrderType
+    type: OrderType = Field(description=prices.PRICES_BY_TYPE)
     qty: Quantity
-    limit_price: Price | None = Field(default=None, description="Limit and stop-limit orders.")
-    stop_price: Price | None = Field(default=None, description="Stop and stop-limit orders.")
+    limit_price: Price | None = Field(
+        default=None,
+        description="Required for `limit` and `stop_limit` orders, refused for the others. "
+        "An `oco` may omit it (it is its take profit's).",
+    )
+    stop_price: Price | None = Field(
+        default=None,
+        description="Required for `stop` and `stop_limit` orders, refused for the others.",
+    )
     trail_price: Price | None = Field(
-        default=None, description="Trailing stops: the trail as a price distance."
+        default=None,
+        description="`trailing_stop` orders: the trail as a price distance. A trailing stop "
+        "takes this or `trail_percent`, not both; other types take neither.",
     )
     trail_percent: Percent | None = Field(
-        default=None, description="Trailing stops: the trail as a percentage of the price."
+        default=None,
+        description="`trailing_stop` orders: the trail as a percentage of the price (or "
+        "`trail_price`, not both).",
     )
     time_in_force: TimeInForce = TimeInForce.day
     client_order_id: ClientOrderId | None = None
@@ -100,6 +132,17 @@ class OrderCreate(BaseModel):
     )
     take_profit: TakeProfitCreate | None = None
     stop_loss: StopLossCreate | None = None
+
+    @model_validator(mode="after")
+    def _prices_fit_the_type(self) -> Self:
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        if self.order_class is OrderClass.oco:
+            tp = self.take_profit
+            errors = prices.oco_errors(given, None if tp is None else tp.limit_price)
+        else:
+            errors = prices.type_errors(self.type, given)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
 
     def to_command(self, account_id: str) -> SubmitOrder:
         tp, sl = self.take_profit, self.stop_loss
@@ -117,22 +160,33 @@ class OrderCreate(BaseModel):
             client_order_id=self.client_order_id,
             order_class=self.order_class,
             take_profit=None if tp is None else TakeProfit(tp.limit_price),
-            stop_loss=None
-            if sl is None
-            else StopLoss(sl.stop_price, sl.limit_price, sl.trail_price, sl.trail_percent),
+            stop_loss=None if sl is None else sl.to_domain(),
         )
 
 
 class OrderUpdate(BaseModel):
-    """What to change in an open order; fields left out stay as they are."""
+    """What to change in an open order; fields left out stay as they are.
+
+    Only prices the order's type has may be changed (a 422 `VALIDATION_ERROR` naming the
+    field otherwise): a limit price of `limit` and `stop_limit` orders, a stop price of
+    `stop` and `stop_limit` orders, a trailing stop's trail (either kind, which replaces
+    the other).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     qty: Quantity | None = None
-    limit_price: Price | None = None
-    stop_price: Price | None = None
-    trail_price: Price | None = None
-    trail_percent: Percent | None = None
+    limit_price: Price | None = Field(default=None, description="`limit` and `stop_limit`.")
+    stop_price: Price | None = Field(
+        default=None,
+        description="`stop` and `stop_limit` (a trailing stop's follows its trail).",
+    )
+    trail_price: Price | None = Field(
+        default=None, description="`trailing_stop`; not with `trail_percent`."
+    )
+    trail_percent: Percent | None = Field(
+        default=None, description="`trailing_stop`; not with `trail_price`."
+    )
     time_in_force: TimeInForce | None = None
 
     @model_validator(mode="before")
@@ -141,6 +195,22 @@ class OrderUpdate(BaseModel):
         if isinstance(data, dict) and not any(v is not None for v in data.values()):
             raise ValueError("name at least one field to change")
         return data
+
+    @model_validator(mode="after")
+    def _one_trail(self) -> Self:
+        errors = prices.trail_errors(self.trail_price, self.trail_percent, required=False)
+        prices.raise_if_any(type(self).__name__, errors)
+        return self
+
+    def misfits(self, kind: OrderType) -> list[dict[str, Any]]:
+        """The prices set here that an order of type `kind` does not have, as FastAPI
+        reports a body's errors (for a RequestValidationError): the order's type is only
+        known once it is looked up."""
+        given = {field: getattr(self, field) for field in prices.PRICE_FIELDS}
+        return [
+            {"type": error, "loc": ("body", field), "msg": message, "input": value}
+            for field, error, message, value in prices.misfit_errors(kind, given)
+        ]
 
     def to_command(self, account_id: str, order_id: str) -> ModifyOrder:
         return ModifyOrder(
