@@ -277,3 +277,31 @@ class LedgerRow(Base):
     realized_pnl_today: Mapped[Decimal] = mapped_column(Exact)
     commissions_today: Mapped[Decimal] = mapped_column(Exact)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RiskStateRow(Base):
+    """An account's risk state (domain.risk.RiskState, as the bus codec writes it)."""
+
+    __tablename__ = "risk_states"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RiskEventRow(Base):
+    """The audit log: every breach, lock, unlock and warning, as durable as orders."""
+
+    __tablename__ = "risk_events"
+    __table_args__ = (Index("ix_risk_events_account_at", "account_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    code: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(500))
