@@ -12,10 +12,25 @@ from propdesk.domain.risk.rules import (
     preset,
 )
 from propdesk.domain.risk.state import Lock, RiskCode, RiskState, iso_week
+from propdesk.domain.risk.tripwires import (
+    Breach,
+    Tripwire,
+    TripwireStatus,
+    breach,
+    consistency,
+    intraday_high,
+    locked,
+    max_loss_floor,
+    profit_target_progress,
+    rolled,
+    traded,
+    tripwires,
+)
 
 __all__ = [
     "CUSTOM",
     "PRESETS",
+    "Breach",
     "DrawdownMode",
     "Lock",
     "Preset",
@@ -23,9 +38,20 @@ __all__ = [
     "RiskCode",
     "RiskState",
     "RuleSet",
+    "Tripwire",
+    "TripwireStatus",
+    "breach",
+    "consistency",
     "exposure",
+    "intraday_high",
     "iso_week",
+    "locked",
+    "max_loss_floor",
     "pre_trade_reason",
     "preset",
+    "profit_target_progress",
     "reduces",
+    "rolled",
+    "traded",
+    "tripwires",
 ]
