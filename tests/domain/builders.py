@@ -39,6 +39,7 @@ MNQ = Instrument(
     session=CME,
     reference_price=Decimal(20000),
     annual_volatility=0.2,
+    micro=True,
 )
 ES = Instrument(
     symbol="ES",

@@ -11,7 +11,7 @@ from decimal import Decimal
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from propdesk.domain.accounts import RuleSet
+from propdesk.domain.risk import RuleSet
 from propdesk.errors import ConflictError, NotFoundError
 from propdesk.store.models import Account, AccountPeriod
 from propdesk.store.repositories import accounts as account_rows

@@ -133,6 +133,8 @@ class Instrument:
     """A realistic price level, where the simulator starts when nothing is stored."""
     annual_volatility: float
     """Annualized volatility the simulator uses (0.2 = 20%)."""
+    micro: bool = False
+    """A micro contract (MNQ, MES, …): prop-firm contract caps weigh it as a fraction of one."""
 
     def __post_init__(self) -> None:
         for name in ("tick_size", "point_value", "lot_step", "reference_price"):

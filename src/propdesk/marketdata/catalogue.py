@@ -63,4 +63,5 @@ def _instrument(row: dict[str, Any]) -> Instrument:
         ),
         reference_price=Decimal(row["reference_price"]),
         annual_volatility=float(row["annual_volatility"]),
+        micro=bool(row.get("micro", False)),
     )

@@ -138,7 +138,7 @@ class ApiKey(Base):
 
 class Account(Base):
     """A paper trading account. `balance` is the starting balance until the broker moves it;
-    `rule_set` holds the rule set's parameters (domain.accounts.RuleSet.to_json)."""
+    `rule_set` holds the rule set's parameters (domain.risk.RuleSet.to_json)."""
 
     __tablename__ = "accounts"
     __table_args__ = (

@@ -29,7 +29,7 @@ from propdesk.api.schemas.accounts import (
     AccountUpdate,
     PresetRead,
 )
-from propdesk.domain.accounts import PRESETS
+from propdesk.domain.risk import PRESETS
 from propdesk.services import Services
 from propdesk.store.models import Account
 from propdesk.trading import service as trading

@@ -20,16 +20,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from propdesk.domain.accounts import (
-    CUSTOM,
-    PRESETS,
-    AccountStatus,
-    DrawdownMode,
-    Preset,
-    RuleSet,
-)
+from propdesk.domain.accounts import AccountStatus
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO
+from propdesk.domain.risk import CUSTOM, PRESETS, DrawdownMode, Preset, RuleSet
 from propdesk.store.models import Account
 
 MoneyIn = Annotated[
