@@ -39,7 +39,7 @@ from decimal import Decimal
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.commands import Command
+from propdesk.domain.commands import CloseAllPositions, Command
 from propdesk.domain.contingency import Contingency
 from propdesk.domain.desk import Desk
 from propdesk.domain.errors import RejectReason
@@ -49,6 +49,7 @@ from propdesk.domain.events import (
     CommandRejected,
     Event,
     PositionChanged,
+    RiskChanged,
 )
 from propdesk.domain.execution import Execution
 from propdesk.domain.instruments import Instrument
@@ -59,6 +60,9 @@ from propdesk.domain.order_factory import OrderFactory
 from propdesk.domain.order_index import OrderIndex
 from propdesk.domain.orders import IdFactory, Order, OrderId
 from propdesk.domain.positions import MarkPrice, Position
+from propdesk.domain.risk.guard import RiskGuard
+from propdesk.domain.risk.rules import RiskAction, RuleSet
+from propdesk.domain.risk.state import RiskState
 from propdesk.domain.sessions import Sessions
 
 __all__ = ["Broker", "BrokerSettings", "BrokerState", "PreTradeCheck"]
@@ -89,6 +93,10 @@ class BrokerState:
     positions: tuple[Position, ...] = ()
     quotes: tuple[Tick, ...] = ()
     next_seq: int = 1
+    rules: tuple[tuple[str, RuleSet], ...] = ()
+    """The rule set of each account that has one (an account without is not guarded)."""
+    risk: tuple[RiskState, ...] = ()
+    """Stored risk states; an account with rules but none starts a fresh one."""
 
 
 class Broker:
@@ -111,6 +119,11 @@ class Broker:
         execution = Execution(desk, index, contingency, model=model, ids=ids)
         sessions = self._sessions = Sessions(desk, index, contingency, settings.day_boundary)
         self._factory = OrderFactory(ids)
+        self._risk = RiskGuard(
+            desk.instruments,
+            lambda account_id: index.of_account(account_id, open_only=True),
+            lambda: sessions.next_roll,
+        )
         self._entry = OrderEntry(
             desk,
             index,
@@ -119,9 +132,11 @@ class Broker:
             execution,
             factory=self._factory,
             ids=ids,
-            checks=checks,
+            checks=(self._risk.check, *checks),
             queue_outside_session=settings.queue_outside_session,
         )
+        self._valuation = desk.valuation
+        self._holders = self._risk.holders_by_symbol
         self._accounts = desk.accounts
         self._books = desk.books
         self._book = desk.book
@@ -156,6 +171,18 @@ class Broker:
         for order in sorted(state.orders, key=lambda o: o.seq):
             broker._index.put(order)
         broker._factory.next_seq = max([state.next_seq, *(o.seq + 1 for o in state.orders)])
+        stored = {risk.account_id: risk for risk in state.risk}
+        for account_id, rules in state.rules:
+            account = broker._accounts.get(account_id)
+            if account is None:
+                continue
+            ledger = account.ledger
+            risk = stored.get(account_id) or RiskState.new(
+                account_id, ledger.starting_balance, ledger.trading_day, ledger.updated_at or 0.0
+            )
+            broker._risk.track(rules, risk)
+            for position in account.positions.values():
+                broker._risk.hold(account_id, position.symbol, position.qty)
         return broker
 
     def snapshot(self) -> BrokerState:
@@ -166,17 +193,31 @@ class Broker:
             positions=tuple(p for a in accounts for p in a.positions.values()),
             quotes=self.quotes(),
             next_seq=self._factory.next_seq,
+            rules=self._risk.all_rules(),
+            risk=self._risk.states(),
         )
 
-    def open_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
-        """Start trading an account; a no-op for one the broker already has."""
+    def open_account(
+        self,
+        account_id: str,
+        starting_balance: Decimal,
+        now: float,
+        rules: RuleSet | None = None,
+    ) -> list[Event]:
+        """Start trading an account, guarded by `rules` if it has any; a no-op for one the
+        broker already has."""
         if account_id in self._accounts:
             return []
         day = self._sessions.trading_day(now)
         ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         self._accounts[account_id] = AccountState(ledger)
         self._sessions.track(day)
-        return [AccountChanged(ledger, now)]
+        events: list[Event] = [AccountChanged(ledger, now)]
+        if rules is not None:
+            risk = RiskState.new(account_id, starting_balance, day, now)
+            self._risk.track(rules, risk)
+            events.append(RiskChanged(risk, now))
+        return events
 
     def reset_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
         """Start the account over: open orders canceled, positions gone without a fill (the
@@ -194,6 +235,12 @@ class Broker:
         day = self._sessions.trading_day(now)
         account.ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         events.append(AccountChanged(account.ledger, now))
+        rules = self._risk.rules(account_id)
+        if rules is not None:  # a new period: the risk state starts over too, unlocked
+            self._risk.forget(account_id)
+            risk = RiskState.new(account_id, starting_balance, day, now)
+            self._risk.track(rules, risk)
+            events.append(RiskChanged(risk, now))
         return events
 
     # ------------------------------------------------------------------ queries
@@ -242,6 +289,7 @@ class Broker:
             events.append(CommandRejected(command.account_id, command, missing, now))
             return events
         self._entry.apply(account, command, now, events)
+        self._guarded(events, now)
         return events
 
     def on_tick(self, tick: Tick) -> list[Event]:
@@ -261,8 +309,44 @@ class Broker:
             due = book.due(tick, on_touch=self._on_touch)
             if due is not None:
                 self._match(due, tick, previous, events)
+        if events or self._holders.get(tick.symbol):
+            self._guarded(events, ts, tick.symbol)
         return events
 
     def advance(self, now: float) -> list[Event]:
         """Let time pass: roll the trading day, expire day orders whose session has closed."""
-        return self._advance(now)
+        events = self._advance(now)
+        if events:
+            self._guarded(events, now)
+        return events
+
+    def risk(self, account_id: str) -> RiskState | None:
+        """The account's risk state; None for an account without rules."""
+        return self._risk.state(account_id)
+
+    def unlock(self, account_id: str, now: float) -> list[Event]:
+        """Lift the account's lock (an admin's decision); a no-op when it has none."""
+        return self._risk.unlock(account_id, now)
+
+    def _guarded(self, events: list[Event], now: float, symbol: str | None = None) -> None:
+        """The risk rules after a step: count trades, roll, then evaluate every guarded
+        account whose P&L moved (a fill, or a mark of the symbol it holds). A breach, in this
+        same step: working orders canceled, positions closed at market, the lock set."""
+        guard = self._risk
+        produced, moved = guard.observe(events, now)
+        events.extend(produced)
+        if symbol is not None:
+            moved |= guard.holders(symbol)
+        for account_id in moved:
+            account = self._accounts.get(account_id)
+            if account is None:
+                continue
+            found = guard.evaluate(self._valuation(account), now)
+            if found is None:
+                continue
+            start = len(events)
+            if found.action is not RiskAction.notify:
+                self._entry.apply(account, CloseAllPositions(account_id), now, events)
+            flattened, _ = guard.observe(events[start:], now)
+            events.extend(flattened)
+            events.extend(guard.breached(account_id, found, now))

@@ -18,6 +18,8 @@ from types import ModuleType
 from typing import Any
 
 from propdesk.domain import bars, commands, errors, events, ledger, orders, positions, results
+from propdesk.domain.risk import rules as risk_rules
+from propdesk.domain.risk import state as risk_state
 
 _MODULES: tuple[ModuleType, ...] = (
     bars,
@@ -28,6 +30,8 @@ _MODULES: tuple[ModuleType, ...] = (
     orders,
     positions,
     results,
+    risk_rules,
+    risk_state,
 )
 
 

@@ -10,6 +10,8 @@ from propdesk.domain.commands import Command
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
+from propdesk.domain.risk.rules import RiskAction
+from propdesk.domain.risk.state import RiskState
 
 
 class CancelReason(StrEnum):
@@ -121,6 +123,29 @@ class AccountReset:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskChanged:
+    """The account's risk state changed: a trade counted, a lock set or lifted, a roll."""
+
+    state: RiskState
+    ts: float
+
+    @property
+    def account_id(self) -> str:
+        return self.state.account_id
+
+
+@dataclass(frozen=True, slots=True)
+class RiskBreached:
+    """A tripwire went off; what was done about it (`action`) follows in the same batch."""
+
+    account_id: str
+    code: str
+    reason: str
+    action: RiskAction
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
 class CommandRejected:
     """A command refused without recording an order: modify, cancel, close, or a conflict."""
 
@@ -143,5 +168,7 @@ Event = (
     | PositionChanged
     | AccountChanged
     | AccountReset
+    | RiskChanged
+    | RiskBreached
     | CommandRejected
 )

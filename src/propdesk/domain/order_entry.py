@@ -235,6 +235,9 @@ class OrderEntry:
             if added > 0:
                 valuation = self._valuation(account)
                 reason = self._buying_power_reason(account, valuation, modified, added)
+                if reason is None and self._checks:  # more quantity: the risk rules again
+                    checks = (check(valuation, modified) for check in self._checks)
+                    reason = next(filter(None, checks), None)
         if reason is not None:
             events.append(CommandRejected(command.account_id, command, reason, now))
             return

@@ -345,8 +345,8 @@ class Engine:
             return
         async with self.database.session() as session:
             balances = await store.account_balances(session, unknown)
-        for account_id, balance in balances.items():
-            events.extend(broker.open_account(account_id, balance, now))
+        for account_id, (balance, rules) in balances.items():
+            events.extend(broker.open_account(account_id, balance, now, rules))
 
     def _apply(self, command: TradingCommand, now: float, events: list[Event]) -> CommandResult:
         broker = self.broker

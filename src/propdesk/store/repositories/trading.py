@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, not_, or_, select
@@ -18,7 +19,9 @@ from sqlalchemy.sql import ColumnElement
 
 from propdesk.domain.broker import BrokerState
 from propdesk.domain.orders import OPEN_STATUSES, Fill, LegRole, Order
-from propdesk.store.models import Account
+from propdesk.domain.risk.rules import RuleSet
+from propdesk.domain.risk.state import RiskState
+from propdesk.store.models import Account, RiskStateRow
 from propdesk.store.repositories.trading_rows import (
     EXECUTIONS,
     LEDGERS,
@@ -29,6 +32,7 @@ from propdesk.store.repositories.trading_rows import (
     _position_from_row,
     fill_from_row,
     order_from_row,
+    risk_from_json,
 )
 
 # Re-exported: the engine's `Changes` and `save`, `to_datetime`, and the row values and
@@ -60,7 +64,20 @@ async def load_state(session: AsyncSession) -> BrokerState:
         orders=tuple(orders),
         positions=tuple(positions),
         next_seq=(next_seq or 0) + 1,
+        rules=await _rule_sets(session),
+        risk=await load_risk_states(session),
     )
+
+
+async def _rule_sets(session: AsyncSession) -> tuple[tuple[str, RuleSet], ...]:
+    """Every account's rule set, as the engine enforces it (unenforced limits are None)."""
+    rows = await session.execute(select(Account.id, Account.rule_set))
+    return tuple((str(row.id), RuleSet.from_json(row.rule_set)) for row in rows)
+
+
+async def load_risk_states(session: AsyncSession) -> tuple[RiskState, ...]:
+    rows = await session.execute(select(RiskStateRow.state))
+    return tuple(risk_from_json(row.state) for row in rows)
 
 
 async def load_open_state(session: AsyncSession) -> BrokerState:
@@ -75,13 +92,16 @@ async def load_open_state(session: AsyncSession) -> BrokerState:
     )
 
 
-async def account_balances(session: AsyncSession, account_ids: Iterable[str]) -> dict[str, Any]:
-    """Starting balances of accounts the engine has not opened yet (None: no such account)."""
+async def account_balances(
+    session: AsyncSession, account_ids: Iterable[str]
+) -> dict[str, tuple[Decimal, RuleSet]]:
+    """Starting balance and rule set of accounts the engine has not opened yet (absent: no
+    such account)."""
     ids = [_account(a) for a in account_ids]
     rows = await session.execute(
-        select(Account.id, Account.starting_balance).where(Account.id.in_(ids))
+        select(Account.id, Account.starting_balance, Account.rule_set).where(Account.id.in_(ids))
     )
-    return {str(row.id): row.starting_balance for row in rows}
+    return {str(r.id): (r.starting_balance, RuleSet.from_json(r.rule_set)) for r in rows}
 
 
 # ---------------------------------------------------------------------- the read side

@@ -7,6 +7,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+from propdesk.domain import codec
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import (
     Fill,
@@ -22,6 +23,7 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.domain.positions import Position
+from propdesk.domain.risk.state import RiskState
 from propdesk.store.models import ExecutionRow, LedgerRow, OrderRow, PositionRow
 
 ORDERS = OrderRow.__table__
@@ -169,3 +171,16 @@ def _ledger_from_row(row: Any) -> Ledger:
         commissions_today=row.commissions_today,
         updated_at=_ts(row.updated_at),
     )
+
+
+def risk_to_json(state: RiskState) -> dict[str, Any]:
+    """A risk state as its JSON column holds it: the bus codec's exact, tagged form."""
+    plain: dict[str, Any] = codec.to_plain(state)
+    return plain
+
+
+def risk_from_json(data: dict[str, Any]) -> RiskState:
+    state = codec.from_plain(data)
+    if not isinstance(state, RiskState):
+        raise ValueError("a stored risk state is not one")
+    return state

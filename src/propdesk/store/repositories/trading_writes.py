@@ -18,11 +18,14 @@ from propdesk.domain.events import (
     OrderEvent,
     OrderFilled,
     PositionChanged,
+    RiskBreached,
+    RiskChanged,
 )
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
-from propdesk.store.models import Account, AccountPeriod
+from propdesk.domain.risk.state import RiskState
+from propdesk.store.models import Account, AccountPeriod, RiskEventRow, RiskStateRow
 from propdesk.store.repositories.trading_rows import (
     EXECUTIONS,
     LEDGERS,
@@ -33,6 +36,7 @@ from propdesk.store.repositories.trading_rows import (
     _ledger_values,
     _order_values,
     _position_values,
+    risk_to_json,
     to_datetime,
 )
 
@@ -46,6 +50,8 @@ class Changes:
     positions: dict[tuple[str, str], Position]
     ledgers: dict[str, Ledger]
     resets: list[AccountReset] = field(default_factory=list)
+    risk: dict[str, RiskState] = field(default_factory=dict)
+    breaches: list[RiskBreached] = field(default_factory=list)
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> Changes:
@@ -62,6 +68,10 @@ class Changes:
                 changes.ledgers[event.ledger.account_id] = event.ledger
             elif isinstance(event, AccountReset):
                 changes.resets.append(event)
+            elif isinstance(event, RiskChanged):
+                changes.risk[event.state.account_id] = event.state
+            elif isinstance(event, RiskBreached):
+                changes.breaches.append(event)
         return changes
 
     @classmethod
@@ -74,13 +84,24 @@ class Changes:
             changes.positions.update(batch.positions)
             changes.ledgers.update(batch.ledgers)
             changes.resets.extend(batch.resets)
+            changes.risk.update(batch.risk)
+            changes.breaches.extend(batch.breaches)
         return changes
 
     def __bool__(self) -> bool:
-        return bool(self.orders or self.fills or self.positions or self.ledgers or self.resets)
+        return bool(
+            self.orders
+            or self.fills
+            or self.positions
+            or self.ledgers
+            or self.resets
+            or self.risk
+            or self.breaches
+        )
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
+RISK_STATES: Any = RiskStateRow.__table__
 
 
 def _upsert(dialect: str, table: Any, keys: Sequence[str]) -> Any:
@@ -202,6 +223,47 @@ def save(connection: Connection, changes: Changes) -> None:
         )
     for reset in changes.resets:
         _reset(connection, reset)
+    if changes.risk:
+        _write_risk(connection, changes.risk.values())
+    if changes.breaches:
+        connection.execute(
+            insert(RiskEventRow),
+            [
+                {
+                    "account_id": _account(b.account_id),
+                    "at": to_datetime(b.ts),
+                    "code": str(b.code),
+                    "action": str(b.action),
+                    "reason": b.reason[:500],
+                }
+                for b in changes.breaches
+            ],
+        )
+
+
+def _write_risk(connection: Connection, states: Iterable[RiskState]) -> None:
+    """Each account's risk state, and its status as the account API reads it: a lock is
+    engine state, durable like an order (risk changes are rare: plain Core statements)."""
+    states = list(states)
+    rows = [
+        {
+            "account_id": _account(state.account_id),
+            "state": risk_to_json(state),
+            "updated_at": to_datetime(state.updated_at),
+        }
+        for state in states
+    ]
+    connection.execute(_upsert(connection.dialect.name, RISK_STATES, ("account_id",)), rows)
+    connection.execute(
+        update(Account).where(Account.id == bindparam("risk_account")),
+        [
+            {
+                "risk_account": row["account_id"],
+                "status": AccountStatus.active if state.lock is None else AccountStatus.locked,
+            }
+            for row, state in zip(rows, states, strict=True)
+        ],
+    )
 
 
 def _reset(connection: Connection, reset: AccountReset) -> None:

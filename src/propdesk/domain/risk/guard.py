@@ -1,0 +1,193 @@
+"""The broker's risk side: each account's rules and risk state, consulted at four points
+(pre-trade, after a fill, on a mark, at the day roll). It decides; the broker carries out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+from propdesk.domain.events import (
+    AccountChanged,
+    Event,
+    OrderFilled,
+    PositionChanged,
+    RiskBreached,
+    RiskChanged,
+)
+from propdesk.domain.instruments import Instrument
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import Order
+from propdesk.domain.risk.checks import pre_trade_reason
+from propdesk.domain.risk.rules import RiskAction, RuleSet
+from propdesk.domain.risk.state import RiskState
+from propdesk.domain.risk.tripwires import Breach, breach, intraday_high, locked, rolled, traded
+
+Working = Callable[[str], Iterable[Order]]
+"""An account's working orders."""
+
+
+class RiskGuard:
+    """Mutable, owned by the broker. An account without rules is not guarded at all."""
+
+    __slots__ = (
+        "_instruments",
+        "_next_roll",
+        "_notified",
+        "_rules",
+        "_states",
+        "_working",
+        "holders_by_symbol",
+    )
+
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        working: Working,
+        next_roll: Callable[[], float],
+    ) -> None:
+        self._instruments = instruments
+        self._working = working
+        self._next_roll = next_roll
+        self._rules: dict[str, RuleSet] = {}
+        self._states: dict[str, RiskState] = {}
+        self.holders_by_symbol: dict[str, set[str]] = {}
+        """By symbol, the guarded accounts with an open position in it (the accounts a mark
+        can breach): a tick costs nothing for the flat ones."""
+        self._notified: set[tuple[str, str, object]] = set()
+        """(account, code, trading day) of `notify` breaches already reported."""
+
+    # ------------------------------------------------------------------ accounts
+
+    def track(self, rules: RuleSet, state: RiskState) -> None:
+        self._rules[state.account_id] = rules
+        self._states[state.account_id] = state
+
+    def forget(self, account_id: str) -> None:
+        self._rules.pop(account_id, None)
+        self._states.pop(account_id, None)
+        for holders in self.holders_by_symbol.values():
+            holders.discard(account_id)
+
+    def hold(self, account_id: str, symbol: str, qty: Decimal) -> None:
+        if account_id not in self._rules:
+            return
+        holders = self.holders_by_symbol.setdefault(symbol, set())
+        if qty:
+            holders.add(account_id)
+        else:
+            holders.discard(account_id)
+
+    def state(self, account_id: str) -> RiskState | None:
+        return self._states.get(account_id)
+
+    def rules(self, account_id: str) -> RuleSet | None:
+        return self._rules.get(account_id)
+
+    def states(self) -> tuple[RiskState, ...]:
+        return tuple(self._states.values())
+
+    def all_rules(self) -> tuple[tuple[str, RuleSet], ...]:
+        return tuple(self._rules.items())
+
+    def holders(self, symbol: str) -> set[str]:
+        return self.holders_by_symbol.get(symbol, set())
+
+    # ------------------------------------------------------------------ the four points
+
+    def check(self, valuation: AccountSnapshot, order: Order) -> str | None:
+        """Pre-trade (`PreTradeCheck`): the reason the rules refuse `order`, or None."""
+        account_id = order.account_id
+        rules = self._rules.get(account_id)
+        if rules is None:
+            return None
+        state = self._states[account_id]
+        working = self._working(account_id)
+        return pre_trade_reason(rules, state, valuation, order, working, self._instruments)
+
+    def observe(self, events: Iterable[Event], now: float) -> tuple[list[Event], set[str]]:
+        """What the broker's events mean for risk: trades counted (a fill that opened or
+        added to a position, once per order), holders kept, days rolled. Returns the risk
+        events this produced and the accounts whose P&L moved (to evaluate)."""
+        produced: list[Event] = []
+        moved: set[str] = set()
+        opening: dict[tuple[str, str], OrderFilled] = {}
+        for event in events:
+            if isinstance(event, OrderFilled):
+                if event.order.account_id in self._rules:
+                    opening[event.order.account_id, event.order.symbol] = event
+            elif isinstance(event, PositionChanged):
+                position = event.position
+                account_id = position.account_id
+                if account_id not in self._rules:
+                    continue
+                moved.add(account_id)
+                before = account_id in self.holders_by_symbol.get(position.symbol, ())
+                self.hold(account_id, position.symbol, position.qty)
+                filled = opening.pop((account_id, position.symbol), None)
+                if filled is not None and _opens(filled, before, position.qty):
+                    self._put(traded(self._states[account_id], now), now, produced)
+            elif isinstance(event, AccountChanged):
+                state = self._states.get(event.ledger.account_id)
+                if state is not None and event.ledger.trading_day > state.trading_day:
+                    rules = self._rules[state.account_id]
+                    end = event.ledger.balance
+                    fresh = rolled(
+                        rules, state, end_balance=end, day=event.ledger.trading_day, now=now
+                    )
+                    self._put(fresh, now, produced)
+        return produced, moved
+
+    def evaluate(self, valuation: AccountSnapshot, now: float) -> Breach | None:
+        """On a fill or a mark: the breach the account's figures make now, if any (None for
+        an account already locked: it was flattened when the lock was set)."""
+        account_id = valuation.account_id
+        rules = self._rules.get(account_id)
+        if rules is None:
+            return None
+        state = self._states[account_id]
+        high = intraday_high(rules, state, valuation.equity)
+        if high is not state:
+            self._states[account_id] = state = high
+        if state.lock is not None:
+            return None
+        found = breach(rules, state, valuation, now=now, next_roll=self._next_roll())
+        if found is not None and found.action is RiskAction.notify:
+            # Nothing is done about it, so it would go off on every tick: say it once a day.
+            key = (account_id, found.code, state.trading_day)
+            if key in self._notified:
+                return None
+            self._notified.add(key)
+        return found
+
+    def breached(self, account_id: str, found: Breach, now: float) -> list[Event]:
+        """Record the breach, and the lock its action sets."""
+        events: list[Event] = [
+            RiskBreached(account_id, found.code, found.reason, found.action, now)
+        ]
+        state = self._states[account_id]
+        after = locked(state, found, now)
+        self._put(after, now, events)
+        return events
+
+    def unlock(self, account_id: str, now: float) -> list[Event]:
+        state = self._states.get(account_id)
+        if state is None or state.lock is None:
+            return []
+        events: list[Event] = [
+            RiskBreached(account_id, "UNLOCKED", "unlocked by an admin", RiskAction.notify, now)
+        ]
+        self._put(replace(state, lock=None, updated_at=now), now, events)
+        return events
+
+    def _put(self, state: RiskState, now: float, events: list[Event]) -> None:
+        self._states[state.account_id] = state
+        events.append(RiskChanged(state, now))
+
+
+def _opens(filled: OrderFilled, held_before: bool, qty_after: Decimal) -> bool:
+    """A fill opened, added to or reversed the position (not a close or a reduction):
+    counted once per order, on its first fill."""
+    if filled.order.filled_qty != filled.fill.qty or not qty_after:
+        return False
+    return not held_before or (qty_after > 0) == (filled.order.side.sign > 0)
