@@ -25,6 +25,7 @@ from propdesk.api.routers import (
     meta,
     orders,
     positions,
+    risk,
     users,
     ws,
 )
@@ -141,7 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Included straight into the app (not through one /api/v1 router): every level of
     # nesting is another match walk per request.
     # The trading routes first: a request is matched against the routers in this order.
-    for module in (orders, positions, executions, accounts, datafeed, meta, auth, users, api_keys):
+    for module in (
+        orders, positions, executions, accounts, risk, datafeed, meta, auth, users, api_keys,
+    ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)
     # Order placement answers its regular requests in a lane of its own, ahead of the

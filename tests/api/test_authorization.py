@@ -131,6 +131,9 @@ async def test_every_account_route_when_called_by_another_user_then_404(
     assert unknown.status_code == 404
 
 
+ADMIN_ONLY = {("POST", "/api/v1/accounts/{account_id}/risk/unlock")}
+
+
 async def test_every_account_route_when_called_by_owner_or_admin_then_reached(
     client: httpx.AsyncClient, make_user: MakeUser, fastapi_app: FastAPI
 ) -> None:
@@ -154,7 +157,8 @@ async def test_every_account_route_when_called_by_owner_or_admin_then_reached(
         if r.status_code in (401, 403)
         or (r.status_code == 404 and r.json()["code"] not in NESTED_NOT_FOUND)
     }
-    assert refused == {}
+    # An admin's decision, refused to the owner after the ownership check.
+    assert refused == {(owner.username, method, path): 403 for method, path in ADMIN_ONLY}
 
 
 async def test_write_when_viewer_then_403(client: httpx.AsyncClient, make_user: MakeUser) -> None:

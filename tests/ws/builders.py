@@ -25,6 +25,7 @@ from propdesk.domain.orders import (
     TimeInForce,
 )
 from propdesk.domain.positions import Position
+from propdesk.domain.risk.report import RiskReport
 
 T = 1_773_154_800.0
 """Tuesday 10 March 2026, 15:00 UTC (10:00 in Chicago): the CME session is open."""
@@ -107,6 +108,9 @@ class FakeReader:
 
     def account(self, account_id: str) -> AccountSnapshot | None:
         return self.accounts.get(account_id)
+
+    def risk_report(self, account_id: str) -> RiskReport | None:
+        return None
 
 
 def bar_event(minute: float, close: float, *, closed: bool = False, volume: float = 1) -> BarEvent:

@@ -245,6 +245,7 @@ async def test_account_topics_when_over_the_users_budget_then_rate_limited(
 
     async with ws_connect(user.access_token) as ws:
         first = await ws.request({"type": "risk.subscribe", "account_id": account})
+        await ws.receive()  # its snapshot
         second = await ws.request({"type": "risk.subscribe", "account_id": account, "id": 2})
         public = await ws.request({"type": "quotes.subscribe", "symbols": ["ES"]})
 

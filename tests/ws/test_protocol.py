@@ -6,12 +6,14 @@ import shutil
 import subprocess
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import (
     LegRole,
     Liquidity,
@@ -21,6 +23,8 @@ from propdesk.domain.orders import (
     OrderType,
     TimeInForce,
 )
+from propdesk.domain.risk import PRESETS, RiskState
+from propdesk.domain.risk.report import risk_report
 from propdesk.ws import protocol as p
 from propdesk.ws.asyncapi import document, document_bytes
 from propdesk.ws.payloads import (
@@ -32,7 +36,6 @@ from propdesk.ws.payloads import (
     QuotePayload,
     RegimePayload,
     RiskPayload,
-    RuleStatus,
     SignalPayload,
 )
 
@@ -40,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NODE_CHECK = ROOT / "tools" / "asyncapi"
 ACCOUNT = uuid.UUID("6f1c9a52-8a4e-4b55-9a51-0d6b1c2b4e11")
 AT = datetime(2026, 3, 10, 15, 0, 1, 250_000, tzinfo=UTC)
+TOPSTEP_50K = PRESETS["topstep-50k"].rule_set
 
 ORDER = OrderPayload(
     id="o-1",
@@ -184,12 +188,19 @@ SERVER_EXAMPLES: list[BaseModel] = [
     p.RiskUpdateMessage(
         **UPDATE,
         account_id=str(ACCOUNT),
-        risk=RiskPayload(
-            account_id=str(ACCOUNT),
-            can_trade=False,
-            reason="daily loss limit",
-            rules=[RuleStatus(name="daily_loss_limit", limit=1000, value=1000.5, breached=True)],
-            updated_at=AT,
+        risk=RiskPayload.of(
+            risk_report(
+                TOPSTEP_50K,
+                RiskState.new(str(ACCOUNT), Decimal(50_000), date(2026, 3, 10), 1.5),
+                AccountSnapshot(
+                    Ledger(str(ACCOUNT), Decimal(50_000), date(2026, 3, 10)),
+                    Decimal(-850),
+                    Decimal(0),
+                    (),
+                ),
+                {},
+                (),
+            )
         ),
     ),
     p.SignalsUpdateMessage(

@@ -216,7 +216,7 @@ class Broker:
         if rules is not None:
             risk = RiskState.new(account_id, starting_balance, day, now)
             self._risk.track(rules, risk)
-            events.append(RiskChanged(risk, now))
+            events.append(RiskChanged(risk, rules, now))
         return events
 
     def reset_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
@@ -240,7 +240,7 @@ class Broker:
             self._risk.forget(account_id)
             risk = RiskState.new(account_id, starting_balance, day, now)
             self._risk.track(rules, risk)
-            events.append(RiskChanged(risk, now))
+            events.append(RiskChanged(risk, rules, now))
         return events
 
     # ------------------------------------------------------------------ queries

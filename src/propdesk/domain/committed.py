@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.events import AccountChanged, Event, OrderEvent, PositionChanged
+from propdesk.domain.events import AccountChanged, Event, OrderEvent, PositionChanged, RiskChanged
 from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import ZERO, Order, OrderId
 from propdesk.domain.positions import MarkPrice, Position, mark_price
+from propdesk.domain.risk.rules import RuleSet
+from propdesk.domain.risk.state import RiskState
 
 Quotes = Callable[[str], Tick | None]
 """The current quote of a canonical symbol, or None while it has none."""
@@ -56,11 +58,19 @@ class CommittedState:
         self._orders: dict[OrderId, Order] = {}
         self._open: dict[str, dict[OrderId, None]] = {}
         """Per account, its open orders in creation order."""
+        self._risk: dict[str, tuple[RuleSet, RiskState]] = {}
+        """The rules and risk state of each guarded account."""
 
     def load(
-        self, ledgers: Iterable[Ledger], positions: Iterable[Position], orders: Iterable[Order]
+        self,
+        ledgers: Iterable[Ledger],
+        positions: Iterable[Position],
+        orders: Iterable[Order],
+        risk: Iterable[tuple[RuleSet, RiskState]] = (),
     ) -> None:
         """Start from stored state (the events committed after it are applied on top)."""
+        for rules, state in risk:
+            self._risk[state.account_id] = (rules, state)
         for ledger in ledgers:
             self._accounts[ledger.account_id] = AccountState(ledger)
         for position in positions:
@@ -84,11 +94,17 @@ class CommittedState:
                 self._accounts[event.ledger.account_id] = AccountState(event.ledger)
             else:
                 account.ledger = event.ledger
+        elif isinstance(event, RiskChanged):
+            self._risk[event.state.account_id] = (event.rules, event.state)
 
     # ------------------------------------------------------------------ reads
 
     def knows(self, account_id: str) -> bool:
         return account_id in self._accounts
+
+    def risk(self, account_id: str) -> tuple[RuleSet, RiskState] | None:
+        """The rules enforced on the account and its risk state; None when unguarded."""
+        return self._risk.get(account_id)
 
     def ledger(self, account_id: str) -> Ledger | None:
         account = self._accounts.get(account_id)

@@ -10,7 +10,7 @@ from propdesk.domain.commands import Command
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
-from propdesk.domain.risk.rules import RiskAction
+from propdesk.domain.risk.rules import RiskAction, RuleSet
 from propdesk.domain.risk.state import RiskState
 
 
@@ -124,9 +124,11 @@ class AccountReset:
 
 @dataclass(frozen=True, slots=True)
 class RiskChanged:
-    """The account's risk state changed: a trade counted, a lock set or lifted, a roll."""
+    """The account's risk state changed: a trade counted, a lock set or lifted, a roll. It
+    carries the rules enforced, so that a reader values the state without the store."""
 
     state: RiskState
+    rules: RuleSet
     ts: float
 
     @property

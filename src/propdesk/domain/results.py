@@ -41,7 +41,14 @@ class ResetAccount:
     starting_balance: Decimal
 
 
-TradingCommand = Command | OpenAccount | ResetAccount
+@dataclass(frozen=True, slots=True)
+class UnlockAccount:
+    """Lift the account's risk lock now (an admin's decision, recorded in the audit log)."""
+
+    account_id: str
+
+
+TradingCommand = Command | OpenAccount | ResetAccount | UnlockAccount
 """Everything a gateway may ask the engine to do."""
 
 
@@ -96,7 +103,7 @@ def result_of(broker: Broker, command: TradingCommand, produced: Sequence[Event]
     """What to answer for `command`, given the events applying it `produced` (a pure function
     of the broker as it is right after the command)."""
     events = tuple(produced)
-    if isinstance(command, OpenAccount | ResetAccount):
+    if isinstance(command, OpenAccount | ResetAccount | UnlockAccount):
         return CommandResult(events)
     rejected = next(
         (e.reason for e in produced if isinstance(e, CommandRejected) and e.command == command),

@@ -41,6 +41,7 @@ from propdesk.domain.results import (
     OpenAccount,
     ResetAccount,
     TradingCommand,
+    UnlockAccount,
     reset_account,
     result_of,
 )
@@ -354,6 +355,8 @@ class Engine:
             produced: list[Event] = []  # opened (if it exists) with the batch, by _open_accounts
         elif isinstance(command, ResetAccount):
             produced = reset_account(broker, command, now)
+        elif isinstance(command, UnlockAccount):
+            produced = broker.unlock(command.account_id, now)
         else:
             produced = broker.apply(command, now)
         events.extend(produced)

@@ -25,6 +25,9 @@ from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order
 from propdesk.domain.positions import MarkPrice, Position
 from propdesk.domain.results import Commit, CommitMark
+from propdesk.domain.risk.report import RiskReport, risk_report
+from propdesk.domain.risk.rules import RuleSet
+from propdesk.domain.risk.state import RiskState
 from propdesk.store.db import Database
 from propdesk.store.repositories import trading as store
 
@@ -82,7 +85,9 @@ class ReadModel:
         async with self._database.session() as session:
             state = await store.load_open_state(session)
         fresh = CommittedState(self._instruments, self._mark)
-        fresh.load(state.ledgers, state.positions, state.orders)
+        rules = dict(state.rules)
+        risk = [(rules[r.account_id], r) for r in state.risk if r.account_id in rules]
+        fresh.load(state.ledgers, state.positions, state.orders, risk)
         self._state = fresh
         # Whoever waits was answered after its commit, so the store has it now.
         self._release(lambda _: True)
@@ -162,6 +167,20 @@ class ReadModel:
 
     def position(self, account_id: str, symbol: str) -> Position | None:
         return self._state.position(account_id, symbol)
+
+    def risk(self, account_id: str) -> tuple[RuleSet, RiskState] | None:
+        """The rules the engine enforces on the account and its committed risk state."""
+        return self._state.risk(account_id)
+
+    def risk_report(self, account_id: str) -> RiskReport | None:
+        """Where the account stands against its rules now; None when it is not guarded."""
+        guarded = self._state.risk(account_id)
+        valuation = self.account(account_id)
+        if guarded is None or valuation is None:
+            return None
+        rules, state = guarded
+        working = self._state.open_orders(account_id)
+        return risk_report(rules, state, valuation, self._instruments, working)
 
     def account(self, account_id: str) -> AccountSnapshot | None:
         """The account valued at the current quotes; None until the engine opened it."""

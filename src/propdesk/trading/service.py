@@ -38,8 +38,11 @@ from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO, Fill, Order, OrderClass, OrderStatus
 from propdesk.domain.positions import Position
-from propdesk.domain.results import OpenAccount, ResetAccount
+from propdesk.domain.results import OpenAccount, ResetAccount, UnlockAccount
+from propdesk.domain.risk.report import RiskReport
+from propdesk.domain.risk.state import RiskCode
 from propdesk.errors import ConflictError, NotFoundError, RejectedError, ServiceError
+from propdesk.store.models import RiskEventRow
 from propdesk.store.repositories import trading as store
 from propdesk.trading.port import TradingPort
 from propdesk.trading.reads import ReadModel
@@ -66,6 +69,14 @@ _MESSAGES: Mapping[str, str] = {
     _R.ORDER_NOT_MODIFIABLE: "the order is no longer open, so it cannot be modified",
     _R.POSITION_NOT_FOUND: "no open position in this symbol",
     _R.DUPLICATE_CLIENT_ORDER_ID: "client_order_id is taken by an order with other parameters",
+    RiskCode.ACCOUNT_LOCKED: "the account is locked by a risk rule (GET its risk for why and "
+    "until when); only orders that reduce a position are taken",
+    RiskCode.MAX_CONTRACTS: "the order could take the account past its maximum contracts "
+    "(working orders count; 10 micros count as 1 mini)",
+    RiskCode.DAILY_LOSS_LIMIT: "the account has reached its daily loss limit",
+    RiskCode.MAX_LOSS_LIMIT: "the account's equity is at its maximum-loss floor",
+    RiskCode.MAX_TRADES: "the account has made its maximum number of trades for the day or week",
+    RiskCode.OUTSIDE_TRADING_WINDOW: "the account's trading window is closed",
 }
 _NOT_FOUND = frozenset({_R.ACCOUNT_NOT_FOUND, _R.ORDER_NOT_FOUND, _R.POSITION_NOT_FOUND})
 _CONFLICT = frozenset({_R.DUPLICATE_CLIENT_ORDER_ID})
@@ -381,3 +392,25 @@ def _value(reads: ReadModel, held: Position) -> PositionValue:
         point_value=valued.point_value,
         opened_at=store.to_datetime(held.opened_at),
     )
+
+
+# ---------------------------------------------------------------------- risk
+
+
+def risk_report(reads: ReadModel, account_id: str) -> RiskReport:
+    report = reads.risk_report(account_id)
+    if report is None:
+        raise NotFoundError(
+            "the trading engine has not opened this account yet", code="RISK_NOT_TRACKED"
+        )
+    return report
+
+
+async def unlock_account(port: TradingPort, account_id: str) -> None:
+    await port.send(UnlockAccount(account_id))
+
+
+async def list_risk_events(
+    session: AsyncSession, account_id: str, *, limit: int, offset: int
+) -> list[RiskEventRow]:
+    return await store.list_risk_events(session, account_id, limit=limit, offset=offset)

@@ -17,6 +17,7 @@ from propdesk.domain.events import (
     OrderReplaced,
     OrderTriggered,
     PositionChanged,
+    RiskChanged,
     TrailingStopMoved,
 )
 from propdesk.domain.positions import Position
@@ -167,13 +168,30 @@ class AccountTopic(Topic):
 
 
 class RiskTopic(Topic):
-    """No producer yet: the risk engine will publish `RiskPayload` on the account's topic."""
+    """The account's standing against its rules: after each change of its risk state or of
+    its money, as the read model values it."""
 
     def on_message(self, message: object) -> None:
-        if isinstance(message, RiskPayload):
-            risk = message
-            self.emit(
-                lambda seq: RiskUpdateMessage(
-                    topic=self.name, seq=seq, account_id=self.key.subject, risk=risk
-                )
+        if not isinstance(message, RiskChanged | AccountChanged):
+            return
+        risk = self.payload()
+        if risk is None:
+            return
+        self.emit(
+            lambda seq: RiskUpdateMessage(
+                topic=self.name, seq=seq, account_id=self.key.subject, risk=risk
             )
+        )
+
+    def payload(self) -> RiskPayload | None:
+        reader = self.sources.reader
+        report = None if reader is None else reader.risk_report(self.key.subject)
+        return None if report is None else RiskPayload.of(report)
+
+    def snapshot(self) -> Update | None:
+        risk = self.payload()
+        if risk is None:
+            return None
+        return RiskUpdateMessage(
+            topic=self.name, seq=self.seq, snapshot=True, account_id=self.key.subject, risk=risk
+        )

@@ -20,6 +20,7 @@ from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import Fill, Liquidity, Order, OrderSide
 from propdesk.domain.positions import Position, PositionSide
 from propdesk.wire.orders import OrderBase
+from propdesk.wire.risk import RiskBase
 
 
 def number(value: Decimal) -> float:
@@ -235,25 +236,13 @@ class AccountPayload(Payload):
         )
 
 
+class RiskPayload(RiskBase, Payload):
+    """An account's standing against its prop-firm rules, the same as REST's `GET risk`:
+    sent on every change of its risk state (a trade, a breach, a lock, the roll) and of its
+    money."""
+
+
 # --- no producer yet ------------------------------------------------------------------------
-
-
-class RuleStatus(Payload):
-    name: str = Field(examples=["daily_loss_limit"])
-    limit: float | None
-    value: float
-    breached: bool
-
-
-class RiskPayload(Payload):
-    """An account's standing against its prop-firm rules. Nothing publishes it yet: the
-    risk engine will, on the account's bus topic."""
-
-    account_id: str
-    can_trade: bool
-    reason: str | None = Field(description="Why trading is locked, when it is.")
-    rules: list[RuleStatus]
-    updated_at: datetime
 
 
 class SignalPayload(Payload):

@@ -395,7 +395,7 @@ class AccountUpdateMessage(Update):
 
 
 class RiskUpdateMessage(Update):
-    """Not published yet: no risk engine produces it (the topic is accepted)."""
+    """The account's standing against its rules (REST's `GET risk`), after every change."""
 
     type: Literal["risk.update"] = "risk.update"
     account_id: str

@@ -20,6 +20,7 @@ from propdesk.domain.bars import BarEvent, Resolution, Tick, Unit
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order
 from propdesk.domain.positions import Position
+from propdesk.domain.risk.report import RiskReport
 from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.live import LiveState
@@ -47,6 +48,8 @@ class AccountReader(Protocol):
     def positions(self, account_id: str) -> list[Position]: ...
 
     def account(self, account_id: str) -> AccountSnapshot | None: ...
+
+    def risk_report(self, account_id: str) -> RiskReport | None: ...
 
 
 @dataclass(frozen=True, slots=True)

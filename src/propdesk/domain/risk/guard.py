@@ -182,7 +182,7 @@ class RiskGuard:
 
     def _put(self, state: RiskState, now: float, events: list[Event]) -> None:
         self._states[state.account_id] = state
-        events.append(RiskChanged(state, now))
+        events.append(RiskChanged(state, self._rules[state.account_id], now))
 
 
 def _opens(filled: OrderFilled, held_before: bool, qty_after: Decimal) -> bool:

@@ -21,7 +21,7 @@ from propdesk.domain.broker import BrokerState
 from propdesk.domain.orders import OPEN_STATUSES, Fill, LegRole, Order
 from propdesk.domain.risk.rules import RuleSet
 from propdesk.domain.risk.state import RiskState
-from propdesk.store.models import Account, RiskStateRow
+from propdesk.store.models import Account, RiskEventRow, RiskStateRow
 from propdesk.store.repositories.trading_rows import (
     EXECUTIONS,
     LEDGERS,
@@ -81,7 +81,8 @@ async def load_risk_states(session: AsyncSession) -> tuple[RiskState, ...]:
 
 
 async def load_open_state(session: AsyncSession) -> BrokerState:
-    """Ledgers, positions and the open orders: what a read model of committed state needs."""
+    """Ledgers, positions, the open orders and the risk states with their rules: what a
+    read model of committed state needs."""
     ledgers = [_ledger_from_row(r) for r in (await session.execute(select(LEDGERS))).all()]
     positions = [_position_from_row(r) for r in (await session.execute(select(POSITIONS))).all()]
     rows = await session.execute(select(ORDERS).where(ORDERS.c.status.in_(_OPEN)))
@@ -89,6 +90,8 @@ async def load_open_state(session: AsyncSession) -> BrokerState:
         ledgers=tuple(ledgers),
         orders=tuple(order_from_row(r) for r in rows.all()),
         positions=tuple(positions),
+        rules=await _rule_sets(session),
+        risk=await load_risk_states(session),
     )
 
 
@@ -218,3 +221,17 @@ async def list_executions(
     statement = statement.order_by(EXECUTIONS.c.ts.desc(), EXECUTIONS.c.id)
     rows = await session.execute(statement.limit(limit).offset(offset))
     return [fill_from_row(r) for r in rows]
+
+
+async def list_risk_events(
+    session: AsyncSession, account_id: str, *, limit: int, offset: int
+) -> list[RiskEventRow]:
+    """The account's audit log of risk events, newest first."""
+    rows = await session.scalars(
+        select(RiskEventRow)
+        .where(RiskEventRow.account_id == _account(account_id))
+        .order_by(RiskEventRow.at.desc(), RiskEventRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)

@@ -1,0 +1,67 @@
+"""An account's standing against its rules at one moment: what REST and the WebSocket show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from propdesk.domain.instruments import Instrument
+from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.orders import Order
+from propdesk.domain.risk.rules import RuleSet
+from propdesk.domain.risk.state import Lock, RiskState
+from propdesk.domain.risk.tripwires import (
+    Tripwire,
+    consistency,
+    max_loss_floor,
+    profit_target_progress,
+    tripwires,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReport:
+    rules: RuleSet
+    state: RiskState
+    tripwires: tuple[Tripwire, ...]
+    daily_pnl: Decimal
+    max_loss_floor: Decimal | None
+    profit_target: tuple[Decimal, Decimal] | None
+    """(progress so far, the target), as `tripwires.profit_target_progress` gives it."""
+    consistency: Decimal | None
+
+    @property
+    def account_id(self) -> str:
+        return self.state.account_id
+
+    @property
+    def can_trade(self) -> bool:
+        return self.state.lock is None
+
+    @property
+    def lock(self) -> Lock | None:
+        return self.state.lock
+
+    @property
+    def reason(self) -> str | None:
+        return None if self.state.lock is None else self.state.lock.reason
+
+
+def risk_report(
+    rules: RuleSet,
+    state: RiskState,
+    valuation: AccountSnapshot,
+    instruments: Mapping[str, Instrument],
+    working: Iterable[Order],
+) -> RiskReport:
+    found = tripwires(rules, state, valuation, instruments=instruments, working=working)
+    return RiskReport(
+        rules=rules,
+        state=state,
+        tripwires=tuple(found),
+        daily_pnl=valuation.pnl_today,
+        max_loss_floor=max_loss_floor(rules, state),
+        profit_target=profit_target_progress(rules, state, valuation.balance),
+        consistency=consistency(state),
+    )
