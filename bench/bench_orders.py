@@ -3,8 +3,13 @@ symbols, and order placement end to end (authenticated HTTP POST → engine → 
 each beside its ceiling measured in the same run.
 
 - Engine core: `Broker.on_tick` over a random walk of 100,000 ticks while 10,000 orders of
-  100 accounts work (limits on both sides, stops, some trailing stops); the ceiling is a
-  bare loop over the same ticks that only records the last quote per symbol.
+  1,000 accounts work (limits on both sides, stops, some trailing stops), each account
+  holding a position of 1 in one symbol; the ceiling is a bare loop over the same ticks that
+  only records the last quote per symbol.
+- Engine core with risk on: the same books, positions and ticks (same seeds), the 1,000
+  accounts opened under a rule set with every loss rule set, too wide to breach: every tick
+  values and checks the ~100 accounts holding its symbol. The ceiling is the risk-off figure
+  of the same rounds (alternating which goes first).
 - Placement: the real app as a uvicorn subprocess on a temporary SQLite file, rate limits
   off, a bearer token per request; the ceiling is a bare FastAPI endpoint in another
   subprocess validating the same body with the same Pydantic model and answering 201. The
@@ -33,11 +38,18 @@ from propdesk.api.schemas.orders import OrderCreate
 from propdesk.domain.bars import Tick
 from propdesk.domain.broker import Broker
 from propdesk.domain.commands import SubmitOrder
+from propdesk.domain.events import Event, RiskBreached
 from propdesk.domain.orders import OrderSide, OrderType, TimeInForce, sequential_ids
+from propdesk.domain.risk import RuleSet
 from propdesk.marketdata.catalogue import Catalogue
 
 SYMBOLS = ("ES", "MES", "NQ", "MNQ", "YM", "MYM", "RTY", "M2K", "CL", "GC")
-ACCOUNTS, ORDERS_PER_ACCOUNT = 100, 100
+ACCOUNTS, ORDERS_PER_ACCOUNT = 1_000, 10
+RISK_RULES = RuleSet(
+    "bench", daily_loss_limit=Decimal(10**9), max_loss=Decimal(10**9), max_contracts=10**6
+)
+"""Every loss rule set, far too wide to breach in the run: the cost of checking, not acting."""
+RISK_RATIO_TARGET = 0.7
 TICKS = 100_000
 START = datetime(2026, 3, 10, 15, 0, tzinfo=UTC).timestamp()  # a Tuesday: CME is open
 TRAILING_SHARE = 0.02
@@ -52,7 +64,9 @@ WARMUP_SECONDS = 3.0
 # --------------------------------------------------------------------------- engine core
 
 
-def _engine_setup(seed: int) -> tuple[Broker, list[Tick]]:
+def _engine_setup(seed: int, *, risk: bool = False) -> tuple[Broker, list[Tick]]:
+    """The broker and the ticks of one round. `risk` only adds the rule set to each account:
+    the orders, positions and ticks are the same for the same seed either way."""
     catalogue = Catalogue.load()
     rng = random.Random(seed)
     broker = Broker(catalogue, ids=sequential_ids())
@@ -65,7 +79,13 @@ def _engine_setup(seed: int) -> tuple[Broker, list[Tick]]:
     now = START + 1
     for a in range(ACCOUNTS):
         account_id = f"acct-{a}"
-        broker.open_account(account_id, Decimal(10**12), now)
+        broker.open_account(account_id, Decimal(10**12), now, RISK_RULES if risk else None)
+        # A position of 1, spread across the symbols (and sides), so that marks reach every
+        # account; it takes nothing from `rng`, so the working orders are the same either way.
+        held = SYMBOLS[a % len(SYMBOLS)]
+        side = OrderSide.buy if (a // len(SYMBOLS)) % 2 == 0 else OrderSide.sell
+        market = SubmitOrder(account_id, held, side, Decimal(1), OrderType.market, TimeInForce.gtc)
+        broker.apply(market, now)
         for _ in range(ORDERS_PER_ACCOUNT):
             symbol = rng.choice(SYMBOLS)
             tick_size = catalogue[symbol].tick_size
@@ -95,6 +115,12 @@ def _engine_setup(seed: int) -> tuple[Broker, list[Tick]]:
     working = sum(len(broker.orders(f"acct-{a}", open_only=True)) for a in range(ACCOUNTS))
     if working < ACCOUNTS * ORDERS_PER_ACCOUNT * 0.99:
         raise RuntimeError(f"only {working} orders are working")
+    holding = sum(1 for a in range(ACCOUNTS) if broker.positions(f"acct-{a}"))
+    if holding != ACCOUNTS:
+        raise RuntimeError(f"only {holding} of {ACCOUNTS} accounts hold a position")
+    guarded = sum(1 for a in range(ACCOUNTS) if broker.risk(f"acct-{a}") is not None)
+    if guarded != (ACCOUNTS if risk else 0):
+        raise RuntimeError(f"{guarded} accounts are guarded (risk {'on' if risk else 'off'})")
     ticks = []
     ts = START + 2
     for i in range(TICKS):
@@ -107,22 +133,44 @@ def _engine_setup(seed: int) -> tuple[Broker, list[Tick]]:
     return broker, ticks
 
 
+def _run_ticks(broker: Broker, ticks: list[Tick]) -> tuple[float, list[Event]]:
+    """Ticks per second through `broker.on_tick`, and every event the run produced."""
+    on_tick = broker.on_tick
+    produced: list[Event] = []
+    began = time.perf_counter()
+    for tick in ticks:
+        produced += on_tick(tick)
+    return len(ticks) / (time.perf_counter() - began), produced
+
+
 def _engine_results() -> list[Result]:
-    ours_rates, bare_rates, fills = [], [], 0
+    ours_rates, bare_rates, risk_rates, fills, risk_events = [], [], [], 0, 0
     for round_ in range(ROUNDS):
-        broker, ticks = _engine_setup(seed=round_)
-        began = time.perf_counter()
-        events = 0
-        for tick in ticks:
-            events += len(broker.on_tick(tick))
-        ours_rates.append(len(ticks) / (time.perf_counter() - began))
-        fills = events
+        # Both brokers are built before either runs, and which runs first alternates, so
+        # that neither pays alone for a drift of the machine's speed within a round.
+        plain, ticks = _engine_setup(seed=round_)
+        guarded, risk_ticks = _engine_setup(seed=round_, risk=True)
+        if risk_ticks != ticks:
+            raise RuntimeError("the risk-on round does not see the same ticks")
+        for risk_on in (False, True) if round_ % 2 == 0 else (True, False):
+            if risk_on:
+                rate, produced = _run_ticks(guarded, risk_ticks)
+                breaches = sum(isinstance(e, RiskBreached) for e in produced)
+                if breaches:
+                    raise RuntimeError(f"{breaches} risk breaches in a run meant to have none")
+                risk_rates.append(rate)
+                risk_events = len(produced)
+            else:
+                rate, produced = _run_ticks(plain, ticks)
+                ours_rates.append(rate)
+                fills = len(produced)
         last: dict[str, Tick] = {}
         began = time.perf_counter()
         for tick in ticks:
             last[tick.symbol] = tick
         bare_rates.append(len(ticks) / (time.perf_counter() - began))
     ours, bare = statistics.median(ours_rates), statistics.median(bare_rates)
+    risk_on = statistics.median(risk_rates)
     return [
         Result(
             "engine core: ticks/s with 10,000 working orders, 10 symbols",
@@ -132,8 +180,30 @@ def _engine_results() -> list[Result]:
             bare,
             target="≥ 100,000 ticks/s",
             met=ours >= 100_000,
-            extra={"events_last_round": fills, "trailing_share": TRAILING_SHARE},
-        )
+            extra={
+                "events_last_round": fills,
+                "trailing_share": TRAILING_SHARE,
+                "accounts": ACCOUNTS,
+                "rounds_ticks_per_s": [round(r) for r in ours_rates],
+            },
+        ),
+        Result(
+            "engine core with risk on: ticks/s, 1,000 guarded accounts holding positions",
+            "ticks/s",
+            risk_on,
+            "risk off, same ticks and books, same rounds",
+            ours,
+            target=f"≥ {RISK_RATIO_TARGET} of risk off",
+            met=risk_on >= RISK_RATIO_TARGET * ours,
+            extra={
+                "events_last_round": risk_events,
+                "rounds_ticks_per_s": [round(r) for r in risk_rates],
+                "rounds_ratio": [
+                    round(r / o, 3) for r, o in zip(risk_rates, ours_rates, strict=True)
+                ],
+                "rule_set": "daily_loss_limit, max_loss 10**9; max_contracts 10**6",
+            },
+        ),
     ]
 
 

@@ -161,3 +161,25 @@ def test_queries_when_the_account_is_unknown_then_empty() -> None:
     assert broker.orders("ghost") == []
     assert broker.positions("ghost") == []
     assert broker.order_by_client_id("ghost", "abc") is None
+
+
+def test_marks_when_positions_long_and_short_then_agree_with_the_valuation() -> None:
+    # The tick path's risk check reads AccountMarks (no margin): it must see the same
+    # equity and P&L today as the full valuation.
+    for mark in MarkPrice:
+        broker = Broker(INSTRUMENTS, ids=sequential_ids(), settings=BrokerSettings(mark=mark))
+        broker.open_account(ACCOUNT, BALANCE, NOW)
+        broker.on_tick(tick(20000))
+        broker.on_tick(tick(6000, symbol="ES"))
+        broker.apply(buy(2), NOW)
+        broker.apply(sell(1, symbol="ES"), NOW)
+        broker.on_tick(tick(20010, at=NOW + 1))
+        broker.on_tick(tick("6003.25", symbol="ES", at=NOW + 1))
+        account = broker._accounts[ACCOUNT]
+        full, light = broker._desk.valuation(account), broker._desk.marks(account)
+        assert light.unrealized_pnl != 0
+        assert (light.account_id, light.equity, light.pnl_today) == (
+            full.account_id,
+            full.equity,
+            full.pnl_today,
+        )

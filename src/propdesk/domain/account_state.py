@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 from propdesk.domain.bars import Tick
 from propdesk.domain.errors import RejectReason
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.ledger import AccountSnapshot, Ledger, symbol_margin
+from propdesk.domain.ledger import AccountMarks, AccountSnapshot, Ledger, symbol_margin
 from propdesk.domain.orders import ZERO, Order, OrderId, OrderSide
 from propdesk.domain.positions import MarkPrice, Position, mark_price
 
@@ -71,19 +71,21 @@ class AccountState:
         mark: MarkPrice,
     ) -> AccountSnapshot:
         """The account at the current quotes; a position without a quote counts at cost."""
-        unrealized = ZERO
-        open_positions = []
-        for position in self.positions.values():
-            if not position.qty:
-                continue
-            open_positions.append(position)
-            last = quote(position.symbol)
-            if last is not None:
-                point_value = instruments[position.symbol].point_value
-                price = mark_price(position.qty, last, mark)
-                unrealized += position.unrealized_pnl(price, point_value)
+        open_positions = tuple(p for p in self.positions.values() if p.qty)
+        unrealized = _unrealized(open_positions, instruments, quote, mark)
         margin = self.margin_used(instruments)
-        return AccountSnapshot(self.ledger, unrealized, margin, tuple(open_positions))
+        return AccountSnapshot(self.ledger, unrealized, margin, open_positions)
+
+    def marks(
+        self,
+        instruments: Mapping[str, Instrument],
+        quote: Callable[[str], Tick | None],
+        mark: MarkPrice,
+    ) -> AccountMarks:
+        """Equity and P&L today at the current quotes (as `valuation`, without the margin)."""
+        return AccountMarks(
+            self.ledger, _unrealized(self.positions.values(), instruments, quote, mark)
+        )
 
     def buying_power_reason(
         self, valuation: AccountSnapshot, instrument: Instrument, side: OrderSide, added: Decimal
@@ -97,3 +99,22 @@ class AccountState:
         if after > before and valuation.margin_used - before + after > valuation.equity:
             return RejectReason.INSUFFICIENT_BUYING_POWER
         return None
+
+
+def _unrealized(
+    positions: Iterable[Position],
+    instruments: Mapping[str, Instrument],
+    quote: Callable[[str], Tick | None],
+    mark: MarkPrice,
+) -> Decimal:
+    """The positions' unrealized P&L at the current quotes; one without a quote counts 0."""
+    unrealized = ZERO
+    for position in positions:
+        if not position.qty:
+            continue
+        last = quote(position.symbol)
+        if last is not None:
+            point_value = instruments[position.symbol].point_value
+            price = mark_price(position.qty, last, mark)
+            unrealized += position.unrealized_pnl(price, point_value)
+    return unrealized

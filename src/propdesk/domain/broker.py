@@ -135,7 +135,7 @@ class Broker:
             checks=(self._risk.check, *checks),
             queue_outside_session=settings.queue_outside_session,
         )
-        self._valuation = desk.valuation
+        self._marks = desk.marks
         self._holders = self._risk.holders_by_symbol
         self._accounts = desk.accounts
         self._books = desk.books
@@ -335,13 +335,14 @@ class Broker:
         guard = self._risk
         produced, moved = guard.observe(events, now)
         events.extend(produced)
-        if symbol is not None:
-            moved |= guard.holders(symbol)
+        if symbol is not None and (holders := guard.holders_by_symbol.get(symbol)):
+            moved |= holders
+        accounts, marks, evaluate = self._accounts, self._marks, guard.evaluate
         for account_id in moved:
-            account = self._accounts.get(account_id)
+            account = accounts.get(account_id)
             if account is None:
                 continue
-            found = guard.evaluate(self._valuation(account), now)
+            found = evaluate(marks(account), now)
             if found is None:
                 continue
             start = len(events)

@@ -9,7 +9,7 @@ from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
 from propdesk.domain.book import SymbolBook
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.ledger import AccountMarks, AccountSnapshot
 from propdesk.domain.order_factory import anchored
 from propdesk.domain.orders import Order
 from propdesk.domain.positions import MarkPrice
@@ -49,3 +49,6 @@ class Desk:
 
     def valuation(self, account: AccountState) -> AccountSnapshot:
         return account.valuation(self.instruments, self.quote, self.mark)
+
+    def marks(self, account: AccountState) -> AccountMarks:
+        return account.marks(self.instruments, self.quote, self.mark)

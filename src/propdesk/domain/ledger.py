@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from propdesk.domain.orders import ZERO
@@ -79,6 +80,44 @@ def symbol_margin(
     """
     exposure = max(abs(position_qty + buy_open), abs(position_qty - sell_open))
     return margin_per_contract * exposure
+
+
+class Marked(Protocol):
+    """What the risk tripwires read of an account at the current marks: an AccountSnapshot,
+    or the lighter AccountMarks the broker builds on every mark."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def equity(self) -> Decimal: ...
+
+    @property
+    def pnl_today(self) -> Decimal: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMarks:
+    """An account's equity and P&L today at the current marks, without the margin and the
+    positions an AccountSnapshot adds: the margin is a sum over every symbol the account
+    works or holds, and a tick re-checks each guarded holder of its symbol, so the tick path
+    must not pay for it."""
+
+    ledger: Ledger
+    unrealized_pnl: Decimal
+
+    @property
+    def account_id(self) -> str:
+        return self.ledger.account_id
+
+    @property
+    def equity(self) -> Decimal:
+        return self.ledger.balance + self.unrealized_pnl
+
+    @property
+    def pnl_today(self) -> Decimal:
+        ledger = self.ledger
+        return ledger.realized_pnl_today - ledger.commissions_today + self.unrealized_pnl
 
 
 @dataclass(frozen=True, slots=True)

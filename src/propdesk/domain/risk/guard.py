@@ -16,7 +16,7 @@ from propdesk.domain.events import (
     RiskChanged,
 )
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.ledger import AccountSnapshot, Marked
 from propdesk.domain.orders import Order
 from propdesk.domain.risk.checks import pre_trade_reason
 from propdesk.domain.risk.rules import RiskAction, RuleSet
@@ -138,7 +138,7 @@ class RiskGuard:
                     self._put(fresh, now, produced)
         return produced, moved
 
-    def evaluate(self, valuation: AccountSnapshot, now: float) -> Breach | None:
+    def evaluate(self, valuation: Marked, now: float) -> Breach | None:
         """On a fill or a mark: the breach the account's figures make now, if any (None for
         an account already locked: it was flattened when the lock was set)."""
         account_id = valuation.account_id

@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.ledger import AccountSnapshot
+from propdesk.domain.ledger import AccountSnapshot, Marked
 from propdesk.domain.orders import ZERO, Order
 from propdesk.domain.risk.checks import exposure
 from propdesk.domain.risk.rules import DrawdownMode, RiskAction, RuleSet
@@ -124,7 +124,7 @@ _CONSEQUENCE = {
 def breach(
     rules: RuleSet,
     state: RiskState,
-    valuation: AccountSnapshot,
+    valuation: Marked,
     *,
     now: float,
     next_roll: float,
