@@ -102,6 +102,8 @@ async def quote(
     # The engine fills at it; the read model values positions at the live state's quote.
     for _ in range(400):
         if engine.stats.ticks > before and services.live.tick(symbol) == tick:
+            # and what the tick did (a fill, a risk breach) shows in the read model
+            await services.reads.caught_up(engine.last_commit)
             return
         await asyncio.sleep(0.005)
     raise AssertionError("the engine or the live state did not take the tick")

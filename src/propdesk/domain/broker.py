@@ -33,7 +33,7 @@ Rules worth knowing (the tests spell each out):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -59,10 +59,11 @@ from propdesk.domain.order_entry import OrderEntry, PreTradeCheck
 from propdesk.domain.order_factory import OrderFactory
 from propdesk.domain.order_index import OrderIndex
 from propdesk.domain.orders import IdFactory, Order, OrderId
-from propdesk.domain.positions import MarkPrice, Position
+from propdesk.domain.positions import MarkPrice, Position, mark_price
 from propdesk.domain.risk.guard import RiskGuard
 from propdesk.domain.risk.rules import RiskAction, RuleSet
 from propdesk.domain.risk.state import RiskState
+from propdesk.domain.risk.triggers import Position as RiskPosition
 from propdesk.domain.sessions import Sessions
 
 __all__ = ["Broker", "BrokerSettings", "BrokerState", "PreTradeCheck"]
@@ -136,7 +137,9 @@ class Broker:
             queue_outside_session=settings.queue_outside_session,
         )
         self._marks = desk.marks
-        self._holders = self._risk.holders_by_symbol
+        self._risk_crossed = self._risk.triggers.crossed
+        self._mark_mode = settings.mark
+        self._by_quote = settings.mark is MarkPrice.quote
         self._accounts = desk.accounts
         self._books = desk.books
         self._book = desk.book
@@ -183,6 +186,9 @@ class Broker:
             broker._risk.track(rules, risk)
             for position in account.positions.values():
                 broker._risk.hold(account_id, position.symbol, position.qty)
+            # Checked on the next tick of what it holds, then armed from its figures.
+            held = broker._marked_positions(account)
+            broker._risk.triggers.arm(account_id, None, held, always=True)
         return broker
 
     def snapshot(self) -> BrokerState:
@@ -309,8 +315,15 @@ class Broker:
             due = book.due(tick, on_touch=self._on_touch)
             if due is not None:
                 self._match(due, tick, previous, events)
-        if events or self._holders.get(tick.symbol):
-            self._guarded(events, ts, tick.symbol)
+        if events:
+            self._guarded(events, ts, tick)
+        else:  # the common tick: two comparisons with the nearest triggers, or none
+            if self._by_quote:
+                crossed = self._risk_crossed(tick.symbol, tick.bid, tick.ask)
+            else:
+                crossed = self._risk_crossed(tick.symbol, tick.last, tick.last)
+            if crossed:
+                self._check(crossed, events, ts)
         return events
 
     def advance(self, now: float) -> list[Event]:
@@ -328,21 +341,35 @@ class Broker:
         """Lift the account's lock (an admin's decision); a no-op when it has none."""
         return self._risk.unlock(account_id, now)
 
-    def _guarded(self, events: list[Event], now: float, symbol: str | None = None) -> None:
-        """The risk rules after a step: count trades, roll, then evaluate every guarded
-        account whose P&L moved (a fill, or a mark of the symbol it holds). A breach, in this
-        same step: working orders canceled, positions closed at market, the lock set."""
+    def _guarded(self, events: list[Event], now: float, tick: Tick | None = None) -> None:
+        """The risk rules after a step: count trades, roll, then check every guarded account
+        whose P&L moved (a fill, the roll, or a mark that crossed one of its triggers)."""
         guard = self._risk
         produced, moved = guard.observe(events, now)
         events.extend(produced)
-        if symbol is not None and (holders := guard.holders_by_symbol.get(symbol)):
-            moved |= holders
-        accounts, marks, evaluate = self._accounts, self._marks, guard.evaluate
+        if tick is not None and (crossed := self._crossed(tick)):
+            moved |= crossed
+        if moved:
+            self._check(moved, events, now)
+
+    def _crossed(self, tick: Tick) -> set[str] | None:
+        if self._by_quote:
+            return self._risk_crossed(tick.symbol, tick.bid, tick.ask)
+        return self._risk_crossed(tick.symbol, tick.last, tick.last)
+
+    def _check(self, moved: Iterable[str], events: list[Event], now: float) -> None:
+        """A breach, in this same step: working orders canceled, positions closed at market,
+        the lock set. An account found clear is armed again from its new figures."""
+        guard = self._risk
+        accounts, marks_of, evaluate = self._accounts, self._marks, guard.evaluate
         for account_id in moved:
             account = accounts.get(account_id)
             if account is None:
                 continue
-            found = evaluate(marks(account), now)
+            marks = marks_of(account)
+            found = evaluate(marks, now)
+            if found is None or found.action is RiskAction.notify:
+                guard.rearm(marks, self._marked_positions(account))
             if found is None:
                 continue
             start = len(events)
@@ -351,3 +378,16 @@ class Broker:
             flattened, _ = guard.observe(events[start:], now)
             events.extend(flattened)
             events.extend(guard.breached(account_id, found, now))
+            if found.action is not RiskAction.notify:
+                guard.rearm(marks_of(account), self._marked_positions(account))
+
+    def _marked_positions(self, account: AccountState) -> list[RiskPosition]:
+        instruments, quote, mode = self._desk.instruments, self._desk.quote, self._mark_mode
+        held = []
+        for position in account.positions.values():
+            if position.qty:
+                last = quote(position.symbol)
+                mark = None if last is None else mark_price(position.qty, last, mode)
+                point_value = instruments[position.symbol].point_value
+                held.append((position.symbol, position.qty, point_value, mark))
+        return held

@@ -149,6 +149,11 @@ class Engine:
             self._ticks = None
 
     @property
+    def last_commit(self) -> CommitMark:
+        """The mark of the last commit this engine published (seq 0: none yet)."""
+        return CommitMark(self.shard, self._run_id, self._published)
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 

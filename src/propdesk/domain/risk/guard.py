@@ -19,8 +19,9 @@ from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot, Marked
 from propdesk.domain.orders import Order
 from propdesk.domain.risk.checks import pre_trade_reason
-from propdesk.domain.risk.rules import RiskAction, RuleSet
-from propdesk.domain.risk.state import RiskState
+from propdesk.domain.risk.rules import DrawdownMode, RiskAction, RuleSet
+from propdesk.domain.risk.state import RiskCode, RiskState
+from propdesk.domain.risk.triggers import Position, Triggers
 from propdesk.domain.risk.tripwires import Breach, breach, intraday_high, locked, rolled, traded
 
 Working = Callable[[str], Iterable[Order]]
@@ -38,6 +39,7 @@ class RiskGuard:
         "_states",
         "_working",
         "holders_by_symbol",
+        "triggers",
     )
 
     def __init__(
@@ -56,6 +58,8 @@ class RiskGuard:
         can breach): a tick costs nothing for the flat ones."""
         self._notified: set[tuple[str, str, object]] = set()
         """(account, code, trading day) of `notify` breaches already reported."""
+        self.triggers = Triggers()
+        """Which marks bring which accounts near a limit (see `risk.triggers`)."""
 
     # ------------------------------------------------------------------ accounts
 
@@ -64,6 +68,7 @@ class RiskGuard:
         self._states[state.account_id] = state
 
     def forget(self, account_id: str) -> None:
+        self.triggers.disarm(account_id)
         self._rules.pop(account_id, None)
         self._states.pop(account_id, None)
         for holders in self.holders_by_symbol.values():
@@ -129,6 +134,8 @@ class RiskGuard:
                     self._put(traded(self._states[account_id], now), now, produced)
             elif isinstance(event, AccountChanged):
                 state = self._states.get(event.ledger.account_id)
+                if state is not None:
+                    moved.add(state.account_id)  # a fill's money, or the roll's new day
                 if state is not None and event.ledger.trading_day > state.trading_day:
                     rules = self._rules[state.account_id]
                     end = event.ledger.balance
@@ -159,6 +166,25 @@ class RiskGuard:
                 return None
             self._notified.add(key)
         return found
+
+    def rearm(self, marks: Marked, positions: Iterable[Position]) -> None:
+        """After a check that found nothing to do: watch the account again from here."""
+        account_id = marks.account_id
+        rules = self._rules.get(account_id)
+        state = self._states.get(account_id)
+        if rules is None or state is None or state.lock is not None:
+            self.triggers.disarm(account_id)
+            return
+        slacks = []
+        limit = rules.daily_loss_limit
+        notified = (account_id, RiskCode.DAILY_LOSS_LIMIT, state.trading_day) in self._notified
+        if limit is not None and not notified:
+            slacks.append(marks.pnl_today + limit)
+        floor = rules.loss_floor(state.starting_balance, state.balance_high)
+        if floor is not None:
+            slacks.append(marks.equity - floor)
+        trails = rules.max_loss is not None and rules.drawdown is DrawdownMode.intraday
+        self.triggers.arm(account_id, min(slacks) if slacks else None, positions, trails)
 
     def breached(self, account_id: str, found: Breach, now: float) -> list[Event]:
         """Record the breach, and the lock its action sets."""
