@@ -36,11 +36,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(database_url: str, cwd: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+def _server(
+    database_url: str, cwd: Path, port: int, feed: str = "none"
+) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
         "PROPDESK_DATABASE_URL": database_url,
-        "PROPDESK_FEED": "none",
+        "PROPDESK_FEED": feed,
+        "PROPDESK_FEED_TICK_INTERVAL": "0.05",
         "PROPDESK_BACKFILL_DAYS": "0",
         "PROPDESK_LOG_LEVEL": "WARNING",
         "PROPDESK_RATE_LIMITS_ENABLED": "false",
@@ -173,3 +176,52 @@ async def test_server_when_killed_mid_stream_then_every_acked_order_survives_onc
             modified = await http.patch(f"{path}/{second}", json={"limit_price": 900.0})
             assert modified.status_code == 200, modified.text
             assert modified.json()["limit_price"] == 900.0
+
+
+async def _sign_in(http: httpx.AsyncClient, username: str) -> dict[str, str]:
+    credentials = {"username": username, "password": PASSWORD}
+    assert (await http.post("/api/v1/auth/register", json=credentials)).is_success
+    token: dict[str, str] = (await http.post("/api/v1/auth/token", data=credentials)).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+async def test_server_when_killed_right_after_a_breach_then_still_locked_after_restart(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Arrange: a daily loss limit of one cent: buying at the ask, valued at the bid, breaches
+    # in the fill's own step (the simulator's BTCUSD trades around the clock)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _server(database_url, tmp_path, port, feed="simulator") as process:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            http.headers.update(await _sign_in(http, "breaker"))
+            account = await http.post(
+                "/api/v1/accounts",
+                json={"name": "tight", "starting_balance": 1_000_000, "rule_set": {
+                    "name": "custom", "daily_loss_limit": 0.01,
+                }},
+            )  # fmt: skip
+            assert account.status_code == 201, account.text
+            risk_path = f"/api/v1/accounts/{account.json()['id']}/risk"
+            order_path = f"/api/v1/accounts/{account.json()['id']}/orders"
+            body = {"symbol": "BTCUSD", "side": "buy", "type": "market", "qty": 1}
+            # Act: the order is answered once its fill, and the breach, are durable
+            placed = await http.post(order_path, json=body)
+            assert placed.status_code == 201, placed.text
+            os.kill(process.pid, signal.SIGKILL)
+
+    with _server(database_url, tmp_path, port, feed="simulator"):
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            credentials = {"username": "breaker", "password": PASSWORD}
+            token = (await http.post("/api/v1/auth/token", data=credentials)).json()
+            http.headers["Authorization"] = f"Bearer {token['access_token']}"
+            risk = await http.get(risk_path)
+            refused = await http.post(order_path, json=body)
+            positions = await http.get(risk_path.replace("/risk", "/positions"))
+
+    # Assert
+    assert risk.status_code == 200, risk.text
+    assert risk.json()["can_trade"] is False
+    assert risk.json()["lock"]["code"] == "DAILY_LOSS_LIMIT"
+    assert (refused.status_code, refused.json()["code"]) == (422, "ACCOUNT_LOCKED")
+    assert positions.json() == []
