@@ -39,7 +39,7 @@ from decimal import Decimal
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.commands import CloseAllPositions, Command
+from propdesk.domain.commands import CancelAllOrders, CloseAllPositions, ClosePosition, Command
 from propdesk.domain.contingency import Contingency
 from propdesk.domain.desk import Desk
 from propdesk.domain.errors import RejectReason
@@ -52,7 +52,7 @@ from propdesk.domain.events import (
     RiskChanged,
 )
 from propdesk.domain.execution import Execution
-from propdesk.domain.instruments import Instrument
+from propdesk.domain.instruments import AssetClass, Instrument
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Ledger
 from propdesk.domain.matching import FillModel
 from propdesk.domain.order_entry import OrderEntry, PreTradeCheck
@@ -124,6 +124,7 @@ class Broker:
             desk.instruments,
             lambda account_id: index.of_account(account_id, open_only=True),
             lambda: sessions.next_roll,
+            settings.day_boundary,
         )
         self._entry = OrderEntry(
             desk,
@@ -294,6 +295,8 @@ class Broker:
             missing = RejectReason.ACCOUNT_NOT_FOUND
             events.append(CommandRejected(command.account_id, command, missing, now))
             return events
+        if now >= self._risk.next_flatten:
+            self._flatten_due(now, events)
         self._entry.apply(account, command, now, events)
         self._guarded(events, now)
         return events
@@ -306,6 +309,8 @@ class Broker:
             events = self._advance(ts)
         else:
             events = []
+        if ts >= self._risk.next_flatten:
+            self._flatten_due(ts, events)
         book = self._books.get(tick.symbol)
         if book is None and (book := self._book(tick.symbol)) is None:
             return events
@@ -329,9 +334,33 @@ class Broker:
     def advance(self, now: float) -> list[Event]:
         """Let time pass: roll the trading day, expire day orders whose session has closed."""
         events = self._advance(now)
+        if now >= self._risk.next_flatten:
+            self._flatten_due(now, events)
         if events:
             self._guarded(events, now)
         return events
+
+    def _flatten_due(self, now: float, events: list[Event]) -> None:
+        """Each account whose `flatten_at` has come: its futures positions closed at market
+        and its working futures orders canceled (other instruments trade on)."""
+        instruments = self._desk.instruments
+        for account_id in self._risk.flatten_due(now):
+            account = self._accounts.get(account_id)
+            if account is None:
+                continue
+            working = self._index.of_account(account_id, open_only=True)
+            symbols = {p.symbol for p in account.positions.values() if p.qty}
+            symbols |= {o.symbol for o in working}
+            for symbol in sorted(symbols):
+                if instruments[symbol].asset_class is not AssetClass.futures:
+                    continue
+                position = account.positions.get(symbol)
+                if position is not None and position.qty:
+                    command: Command = ClosePosition(account_id, symbol)
+                else:
+                    command = CancelAllOrders(account_id, symbol)
+                self._entry.apply(account, command, now, events)
+            events.extend(self._risk.flattened(account_id, now))
 
     def risk(self, account_id: str) -> RiskState | None:
         """The account's risk state; None for an account without rules."""

@@ -2,7 +2,8 @@
 
 A dataclass becomes an object tagged with its class name (`{"#": "OrderFilled", …}`), a
 `Decimal` `{"#d": "1.25"}`, an enum `{"#e": "OrderSide", "v": "buy"}`, a tuple `{"#t": […]}`
-(frozen values compare tuples, never lists), a date `{"#date": "2026-12-03"}`. Everything
+(frozen values compare tuples, never lists), a date `{"#date": "2026-12-03"}`, a time of
+day `{"#time": "15:10:00"}`. Everything
 else must already be JSON (str, int, float, bool, None, lists, dicts with string keys).
 The round trip is exact: `from_plain(to_plain(v)) == v` for every value built of these.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from types import ModuleType
 from typing import Any
@@ -78,6 +79,8 @@ def to_plain(value: Any) -> Any:
         return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, date) and not isinstance(value, datetime):
         return {"#date": value.isoformat()}
+    if isinstance(value, time):
+        return {"#time": value.isoformat()}
     names = _FIELDS.get(type(value))
     if names is None:
         raise CodecError(f"{type(value).__qualname__} is not a domain value the codec knows")
@@ -93,7 +96,8 @@ def from_plain(plain: Any) -> Any:
         return plain
     if "#" in plain:
         cls = _TYPES[plain["#"]]
-        return cls(**{name: from_plain(plain[name]) for name in _FIELDS[cls]})
+        # A field the value was stored without (it came later) takes its default.
+        return cls(**{name: from_plain(plain[name]) for name in _FIELDS[cls] if name in plain})
     if "#d" in plain:
         return Decimal(plain["#d"])
     if "#e" in plain:
@@ -102,4 +106,6 @@ def from_plain(plain: Any) -> Any:
         return tuple(from_plain(item) for item in plain["#t"])
     if "#date" in plain:
         return date.fromisoformat(plain["#date"])
+    if "#time" in plain:
+        return time.fromisoformat(plain["#time"])
     return {key: from_plain(item) for key, item in plain.items()}

@@ -6,6 +6,7 @@ MNQ here: $2 a point, a tick of 0.25, $0.62 a side, $2,400 margin, a micro (weig
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from propdesk.domain.broker import Broker, BrokerSettings
@@ -137,3 +138,33 @@ def test_fill_when_it_opens_a_position_then_one_trade_counted_and_max_trades_ref
     [rejected] = of(refused, OrderRejected)
     assert rejected.order.reject_reason == RiskCode.MAX_TRADES
     assert of(allowed, OrderRejected) == []
+
+
+FLATTEN_AT = NOW + 6 * 3600 + 600
+"""15:10 in Chicago that Wednesday."""
+
+
+def test_flatten_at_when_it_comes_then_futures_flat_orders_canceled_and_new_exposure_refused() -> (
+    None
+):
+    # Arrange: Topstep's 15:10 flatten; long 2 MNQ and a resting limit
+    rules = RuleSet("topstep", max_contracts=5, flatten_at=time(15, 10))
+    broker = guarded(rules)
+    broker.apply(buy(2), NOW + 1)
+    broker.apply(buy(1, "limit", limit_price="19000"), NOW + 2)
+    # Act: the first tick at 15:10
+    before = broker.on_tick(tick("20001", at=FLATTEN_AT - 1))
+    events = broker.on_tick(tick("20001", at=FLATTEN_AT))
+    late = broker.apply(buy(1), FLATTEN_AT + 60)
+    # Assert
+    assert of(before, OrderCanceled) == []
+    assert broker.positions(ACCOUNT) == []
+    assert broker.orders(ACCOUNT, open_only=True) == []
+    assert of(events, OrderCanceled) != []
+    [refused] = of(late, OrderRejected)
+    assert refused.order.reject_reason == RiskCode.OUTSIDE_TRADING_WINDOW
+    # The next trading day trades again, and is flattened again at its own 15:10
+    broker.advance(ROLL + 1)
+    broker.on_tick(tick("20001", at=ROLL + 60))
+    assert of(broker.apply(buy(1), ROLL + 61), OrderRejected) == []
+    assert broker.risk(ACCOUNT).flattened_on is not None  # type: ignore[union-attr]

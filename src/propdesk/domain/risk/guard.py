@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
+from math import inf
+from zoneinfo import ZoneInfo
 
 from propdesk.domain.events import (
     AccountChanged,
@@ -16,9 +19,9 @@ from propdesk.domain.events import (
     RiskChanged,
 )
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.ledger import AccountSnapshot, Marked
+from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Marked
 from propdesk.domain.orders import Order
-from propdesk.domain.risk.checks import pre_trade_reason
+from propdesk.domain.risk.checks import pre_trade_reason, reduces
 from propdesk.domain.risk.rules import DrawdownMode, RiskAction, RuleSet
 from propdesk.domain.risk.state import RiskCode, RiskState
 from propdesk.domain.risk.triggers import Position, Triggers
@@ -32,6 +35,7 @@ class RiskGuard:
     """Mutable, owned by the broker. An account without rules is not guarded at all."""
 
     __slots__ = (
+        "_boundary",
         "_instruments",
         "_next_roll",
         "_notified",
@@ -39,6 +43,7 @@ class RiskGuard:
         "_states",
         "_working",
         "holders_by_symbol",
+        "next_flatten",
         "triggers",
     )
 
@@ -47,7 +52,11 @@ class RiskGuard:
         instruments: Mapping[str, Instrument],
         working: Working,
         next_roll: Callable[[], float],
+        boundary: DayBoundary | None = None,
     ) -> None:
+        self._boundary = boundary or DayBoundary()
+        self.next_flatten = inf
+        """The earliest `flatten_at` of any guarded account's trading day not yet done."""
         self._instruments = instruments
         self._working = working
         self._next_roll = next_roll
@@ -66,6 +75,44 @@ class RiskGuard:
     def track(self, rules: RuleSet, state: RiskState) -> None:
         self._rules[state.account_id] = rules
         self._states[state.account_id] = state
+        self.next_flatten = min(self.next_flatten, self._flatten_time(rules, state))
+
+    # ------------------------------------------------------------------ the trading window
+
+    def _flatten_time(self, rules: RuleSet, state: RiskState) -> float:
+        if rules.flatten_at is None or state.flattened_on == state.trading_day:
+            return inf
+        zone = ZoneInfo(self._boundary.timezone)
+        return datetime.combine(state.trading_day, rules.flatten_at, zone).timestamp()
+
+    def outside_window(self, account_id: str, at: float) -> bool:
+        """Past the account's `flatten_at` and before its day rolls: no new futures exposure."""
+        rules, state = self._rules.get(account_id), self._states.get(account_id)
+        if rules is None or state is None or rules.flatten_at is None:
+            return False
+        zone = ZoneInfo(self._boundary.timezone)
+        start = datetime.combine(state.trading_day, rules.flatten_at, zone).timestamp()
+        return start <= at < self._boundary.end_of(state.trading_day)
+
+    def flatten_due(self, now: float) -> list[str]:
+        """The accounts whose `flatten_at` has come today (each once a day); marks them done."""
+        due = []
+        upcoming = inf
+        for account_id, state in self._states.items():
+            at = self._flatten_time(self._rules[account_id], state)
+            if at <= now:
+                due.append(account_id)
+                self._states[account_id] = replace(state, flattened_on=state.trading_day)
+            else:
+                upcoming = min(upcoming, at)
+        self.next_flatten = upcoming
+        return due
+
+    def flattened(self, account_id: str, now: float) -> list[Event]:
+        state = self._states[account_id]
+        events: list[Event] = []
+        self._put(replace(state, updated_at=now), now, events)
+        return events
 
     def forget(self, account_id: str) -> None:
         self.triggers.disarm(account_id)
@@ -107,8 +154,19 @@ class RiskGuard:
         if rules is None:
             return None
         state = self._states[account_id]
-        working = self._working(account_id)
-        return pre_trade_reason(rules, state, valuation, order, working, self._instruments)
+        working = list(self._working(account_id))
+        reason = pre_trade_reason(rules, state, valuation, order, working, self._instruments)
+        if reason is not None or rules.flatten_at is None:
+            return reason
+        instrument = self._instruments.get(order.symbol)
+        if (
+            instrument is not None
+            and rules.contracts(instrument, order.qty)
+            and self.outside_window(account_id, order.created_at)
+            and not reduces(order, valuation.positions, working)
+        ):
+            return RiskCode.OUTSIDE_TRADING_WINDOW
+        return None
 
     def observe(self, events: Iterable[Event], now: float) -> tuple[list[Event], set[str]]:
         """What the broker's events mean for risk: trades counted (a fill that opened or

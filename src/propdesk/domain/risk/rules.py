@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -77,6 +78,10 @@ class RuleSet:
     warning_ratio: Decimal = Decimal("0.8")
     """The share of a limit used at which its tripwire warns."""
     profit_target: Decimal | None = None
+    flatten_at: time | None = None
+    """Local time (the trading day's time zone, Chicago for the CME) at which futures
+    positions are closed and working futures orders canceled, and after which, until the
+    day rolls, new futures exposure is refused (`OUTSIDE_TRADING_WINDOW`). Topstep: 15:10."""
     """Profit over the starting balance that passes the evaluation; never enforced."""
 
     def __post_init__(self) -> None:
@@ -141,6 +146,7 @@ class RuleSet:
             "max_consecutive_red_days": self.max_consecutive_red_days,
             "warning_ratio": str(self.warning_ratio),
             "profit_target": _decimal_json(self.profit_target),
+            "flatten_at": None if self.flatten_at is None else self.flatten_at.isoformat("minutes"),
         }
 
     @classmethod
@@ -163,10 +169,15 @@ class RuleSet:
             max_consecutive_red_days=_count(data.get("max_consecutive_red_days")),
             warning_ratio=_ratio(data.get("warning_ratio"), defaults.warning_ratio),
             profit_target=_decimal(data.get("profit_target")),
+            flatten_at=_time(data.get("flatten_at")),
         )
 
 
 _DEFAULTS = RuleSet(CUSTOM)
+
+
+def _time(value: Any) -> time | None:
+    return None if value is None else time.fromisoformat(str(value))
 
 
 def _decimal_json(value: Decimal | None) -> str | None:
@@ -201,7 +212,7 @@ class Preset:
 def _topstep(size: int, daily: int, trailing: int, contracts: int, target: int) -> Preset:
     """Topstep's Trading Combine as published: end-of-day trailing maximum loss that locks
     at the starting balance, a daily loss limit that flattens and locks until the next
-    session, a cap in minis (ten micros count as one)."""
+    session, a cap in minis (ten micros count as one), flat by 15:10 in Chicago."""
     return Preset(
         rule_set=RuleSet(
             name=f"topstep-{size // 1000}k",
@@ -213,6 +224,7 @@ def _topstep(size: int, daily: int, trailing: int, contracts: int, target: int) 
             daily_loss_action=RiskAction.liquidate_and_lock,
             micro_weight=Decimal("0.1"),
             profit_target=Decimal(target),
+            flatten_at=time(15, 10),
         ),
         starting_balance=Decimal(size),
     )

@@ -67,6 +67,8 @@ class RiskState:
     """The sum of the closed days' P&L."""
     lock: Lock | None = None
     updated_at: float | None = None
+    flattened_on: date | None = None
+    """The trading day whose `flatten_at` flattening was done (it happens once a day)."""
 
     @classmethod
     def new(cls, account_id: str, starting_balance: Decimal, day: date, now: float) -> RiskState:
