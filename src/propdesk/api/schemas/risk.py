@@ -1,12 +1,74 @@
-"""Risk: an account's standing against its rules, and its audit log."""
+"""Risk: an account's standing against its rules, a change of its rules, its audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from propdesk.api.schemas.accounts import CustomRuleSetCreate, MoneyIn
+from propdesk.domain.risk import CUSTOM, RiskAction, RuleSet
 from propdesk.wire.risk import RiskBase
+
+Ratio = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)]
+"""A share in (0, 1], to four decimal places."""
+
+
+def _count(most: int, description: str) -> Any:
+    return Field(default=None, ge=1, le=most, description=description)
+
+
+class RiskRulesUpdate(CustomRuleSetCreate):
+    """The account's rules, all of them (a PUT replaces them): the custom rule set of account
+    creation with every rule the broker enforces. Each limit is optional: one left out (or
+    null) is not enforced. The account's rule set is `custom` from then on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["custom"] = "custom"
+    daily_loss_action: RiskAction = Field(
+        default=RiskAction.liquidate_and_lock,
+        description="What reaching the daily loss limit does.",
+    )
+    max_contracts_per_symbol: int | None = _count(10_000, "Omitted or null: no limit per symbol.")
+    micro_weight: Ratio = Field(
+        default=Decimal("0.1"), description="What one micro contract counts as (0.1: 10 = 1)."
+    )
+    max_trades_per_day: int | None = _count(
+        10_000, "Omitted or null: no limit on the trades of a day."
+    )
+    max_trades_per_week: int | None = _count(
+        50_000, "Omitted or null: no limit on the trades of an ISO week."
+    )
+    max_consecutive_red_days: int | None = _count(
+        365, "Omitted or null: no limit on losing days in a row."
+    )
+    warning_ratio: Ratio = Field(
+        default=Decimal("0.8"), description="A tripwire warns once this share of it is used."
+    )
+    profit_target: MoneyIn | None = Field(
+        default=None, description="Reported, never enforced. Omitted or null: none."
+    )
+
+    def to_domain(self) -> RuleSet:
+        return RuleSet(
+            name=CUSTOM,
+            daily_loss_limit=self.daily_loss_limit,
+            daily_loss_action=self.daily_loss_action,
+            max_loss=self.max_loss,
+            drawdown=self.drawdown,
+            locks_at_starting_balance=self.locks_at_starting_balance,
+            max_contracts=self.max_contracts,
+            max_contracts_per_symbol=self.max_contracts_per_symbol,
+            micro_weight=self.micro_weight,
+            max_trades_per_day=self.max_trades_per_day,
+            max_trades_per_week=self.max_trades_per_week,
+            max_consecutive_red_days=self.max_consecutive_red_days,
+            warning_ratio=self.warning_ratio,
+            profit_target=self.profit_target,
+        )
 
 
 class RiskRead(RiskBase):
