@@ -407,6 +407,17 @@ def risk_report(reads: ReadModel, account_id: str) -> RiskReport:
     return report
 
 
+def account_status(reads: ReadModel, account_id: str) -> tuple[RiskReport, AccountSnapshot]:
+    """The account's standing against its rules, and its valuation, at the current quotes."""
+    report = risk_report(reads, account_id)
+    valuation = reads.account(account_id)
+    if valuation is None:  # pragma: no cover - a guarded account has a ledger
+        raise NotFoundError(
+            "the trading engine has not opened this account yet", code="RISK_NOT_TRACKED"
+        )
+    return report, valuation
+
+
 async def unlock_account(port: TradingPort, account_id: str) -> None:
     await port.send(UnlockAccount(account_id))
 

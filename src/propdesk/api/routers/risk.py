@@ -1,8 +1,9 @@
-"""Risk of one account: its standing against its rules, a change of its rules, the audit
-log, an admin's unlock.
+"""Risk of one account: its standing against its rules (in full, and at a glance as its
+status), a change of its rules, the audit log, an admin's unlock.
 
 The standing is what the engine committed (the read model), valued at the current quotes;
-an unlock is a command to the engine, which alone writes risk state.
+a change of the rules and an unlock are commands to the engine, which alone writes risk
+state.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from propdesk.api.deps import (
     WritableAccount,
 )
 from propdesk.api.errors import ProblemError, problem_responses
-from propdesk.api.schemas.risk import RiskEventRead, RiskRead, RiskRulesUpdate
+from propdesk.api.schemas.risk import (
+    AccountStatusRead,
+    RiskEventRead,
+    RiskRead,
+    RiskRulesUpdate,
+)
 from propdesk.trading import service as trading
 
 router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=[RateLimitByIP])
@@ -40,6 +46,22 @@ router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=
 )
 async def get_risk(account: OwnedAccountRef, services: ServicesDep) -> RiskRead:
     return RiskRead.of(trading.risk_report(services.reads, str(account.id)))
+
+
+@router.get(
+    "/status",
+    response_model=AccountStatusRead,
+    summary="The account at a glance: may it trade, its day in R",
+    description="R (`risk_per_trade`) is 1% of the starting balance until accounts have R "
+    "settings of their own (with the trade journal); `daily_pnl_r` is today's P&L in R, "
+    "`current_r` the open positions' unrealized P&L in R. `weekly_pnl_r`, `current_regime` "
+    "and `active_strategy` are null until the journal, the regime classifier and strategies "
+    "exist. 404 `RISK_NOT_TRACKED` until the engine has opened the account.",
+    responses=problem_responses(401, 404, 422, 429),
+)
+async def get_status(account: OwnedAccountRef, services: ServicesDep) -> AccountStatusRead:
+    report, valuation = trading.account_status(services.reads, str(account.id))
+    return AccountStatusRead.of(report, valuation)
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -9,7 +10,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from propdesk.api.schemas.accounts import CustomRuleSetCreate, MoneyIn
+from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.risk import CUSTOM, RiskAction, RuleSet
+from propdesk.domain.risk.report import RiskReport, default_risk_per_trade, in_r
+from propdesk.wire.numbers import Number
 from propdesk.wire.risk import RiskBase
 
 Ratio = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False)]
@@ -85,3 +89,54 @@ class RiskEventRead(BaseModel):
     code: str = Field(examples=["DAILY_LOSS_LIMIT", "MAX_LOSS_LIMIT", "UNLOCKED"])
     action: str = Field(examples=["liquidate_and_lock", "liquidate", "notify"])
     reason: str
+
+
+class AccountStatusRead(BaseModel):
+    """The account at a glance: may it trade, and how its day stands in R."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: uuid.UUID
+    system_state: Literal["active", "locked"] = Field(
+        description="`locked`: a risk rule locked the account (`risk_reason` says why)."
+    )
+    can_trade: bool
+    risk_reason: str | None = Field(description="Why trading is locked, when it is.")
+    current_regime: str | None = Field(
+        description="The market regime; null until the signals and regime classifier exist."
+    )
+    active_strategy: str | None = Field(
+        description="The strategy trading the account; null until strategies exist."
+    )
+    risk_per_trade: Number = Field(
+        description="R, the money one trade risks: 1% of the starting balance for now (per-"
+        "account R settings come with the trade journal)."
+    )
+    daily_pnl_r: Number = Field(
+        description="P&L today (realized − commissions + unrealized) ÷ R, to two places."
+    )
+    weekly_pnl_r: Number | None = Field(
+        description="P&L this ISO week ÷ R; null until the trade journal keeps the balance at "
+        "the start of the week."
+    )
+    current_r: Number = Field(
+        description="The open positions' unrealized P&L ÷ R, to two places (0 when flat)."
+    )
+    consecutive_red_days: int = Field(description="Closed trading days in a row with a loss.")
+
+    @classmethod
+    def of(cls, report: RiskReport, valuation: AccountSnapshot) -> AccountStatusRead:
+        r = default_risk_per_trade(report.state.starting_balance)
+        return cls(
+            account_id=uuid.UUID(report.account_id),
+            system_state="active" if report.can_trade else "locked",
+            can_trade=report.can_trade,
+            risk_reason=report.reason,
+            current_regime=None,
+            active_strategy=None,
+            risk_per_trade=r,
+            daily_pnl_r=in_r(report.daily_pnl, r),
+            weekly_pnl_r=None,
+            current_r=in_r(valuation.unrealized_pnl, r),
+            consecutive_red_days=report.state.consecutive_red_days,
+        )
