@@ -34,7 +34,7 @@ Rules worth knowing (the tests spell each out):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from propdesk.domain.account_state import AccountState
@@ -244,8 +244,12 @@ class Broker:
         events.append(AccountChanged(account.ledger, now))
         rules = self._risk.rules(account_id)
         if rules is not None:  # a new period: the risk state starts over too, unlocked
+            pending = self._risk.state(account_id)
             self._risk.forget(account_id)
             risk = RiskState.new(account_id, starting_balance, day, now)
+            if pending is not None and pending.pending_rules is not None:
+                # A change of the rules still waits for the next trading day.
+                risk = replace(risk, pending_rules=pending.pending_rules)
             self._risk.track(rules, risk)
             events.append(RiskChanged(risk, rules, now))
         return events
@@ -369,6 +373,22 @@ class Broker:
     def unlock(self, account_id: str, now: float) -> list[Event]:
         """Lift the account's lock (an admin's decision); a no-op when it has none."""
         return self._risk.unlock(account_id, now)
+
+    def change_rules(
+        self, account_id: str, rules: RuleSet, at_once: bool, now: float
+    ) -> list[Event]:
+        """Change the account's rules: now (`at_once`: an admin's change, and the account is
+        judged by them in this same step), or from its next trading day (the owner's: they
+        wait in the risk state's `pending_rules` until the roll). Time passes first, so a
+        roll that is due happens under the old rules. A no-op for an account without rules,
+        and for the owner's change while the account is locked."""
+        events = self.advance(now)
+        changed = self._risk.change_rules(account_id, rules, at_once, now)
+        events.extend(changed)
+        account = self._accounts.get(account_id)
+        if at_once and changed and account is not None:
+            self._check([account_id], events, now)
+        return events
 
     def _guarded(self, events: list[Event], now: float, tick: Tick | None = None) -> None:
         """The risk rules after a step: count trades, roll, then check every guarded account

@@ -22,6 +22,7 @@ from propdesk.domain.events import (
     OrderRejected,
 )
 from propdesk.domain.orders import Order
+from propdesk.domain.risk.rules import RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,17 @@ class UnlockAccount:
     account_id: str
 
 
-TradingCommand = Command | OpenAccount | ResetAccount | UnlockAccount
+@dataclass(frozen=True, slots=True)
+class ChangeRules:
+    """New rules for the account: in force now (`at_once`, an admin's change), or from its
+    next trading day (the owner's; refused, without events, while the account is locked)."""
+
+    account_id: str
+    rules: RuleSet
+    at_once: bool
+
+
+TradingCommand = Command | OpenAccount | ResetAccount | UnlockAccount | ChangeRules
 """Everything a gateway may ask the engine to do."""
 
 
@@ -103,7 +114,7 @@ def result_of(broker: Broker, command: TradingCommand, produced: Sequence[Event]
     """What to answer for `command`, given the events applying it `produced` (a pure function
     of the broker as it is right after the command)."""
     events = tuple(produced)
-    if isinstance(command, OpenAccount | ResetAccount | UnlockAccount):
+    if isinstance(command, OpenAccount | ResetAccount | UnlockAccount | ChangeRules):
         return CommandResult(events)
     rejected = next(
         (e.reason for e in produced if isinstance(e, CommandRejected) and e.command == command),

@@ -35,6 +35,7 @@ from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order, random_uuid, uuid_ids
 from propdesk.domain.positions import Position
 from propdesk.domain.results import (
+    ChangeRules,
     CommandResult,
     Commit,
     CommitMark,
@@ -362,6 +363,8 @@ class Engine:
             produced = reset_account(broker, command, now)
         elif isinstance(command, UnlockAccount):
             produced = broker.unlock(command.account_id, now)
+        elif isinstance(command, ChangeRules):
+            produced = broker.change_rules(command.account_id, command.rules, command.at_once, now)
         else:
             produced = broker.apply(command, now)
         events.extend(produced)

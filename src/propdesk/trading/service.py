@@ -38,8 +38,9 @@ from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO, Fill, Order, OrderClass, OrderStatus
 from propdesk.domain.positions import Position
-from propdesk.domain.results import OpenAccount, ResetAccount, UnlockAccount
+from propdesk.domain.results import ChangeRules, OpenAccount, ResetAccount, UnlockAccount
 from propdesk.domain.risk.report import RiskReport
+from propdesk.domain.risk.rules import RuleSet
 from propdesk.domain.risk.state import RiskCode
 from propdesk.errors import ConflictError, NotFoundError, RejectedError, ServiceError
 from propdesk.store.models import RiskEventRow
@@ -406,8 +407,43 @@ def risk_report(reads: ReadModel, account_id: str) -> RiskReport:
     return report
 
 
+def account_status(reads: ReadModel, account_id: str) -> tuple[RiskReport, AccountSnapshot]:
+    """The account's standing against its rules, and its valuation, at the current quotes."""
+    report = risk_report(reads, account_id)
+    valuation = reads.account(account_id)
+    if valuation is None:  # pragma: no cover - a guarded account has a ledger
+        raise NotFoundError(
+            "the trading engine has not opened this account yet", code="RISK_NOT_TRACKED"
+        )
+    return report, valuation
+
+
 async def unlock_account(port: TradingPort, account_id: str) -> None:
     await port.send(UnlockAccount(account_id))
+
+
+async def change_rules(
+    port: TradingPort, reads: ReadModel, account_id: str, rules: RuleSet, *, at_once: bool
+) -> RiskReport:
+    """The account's new rules: in force now (`at_once`, an admin's change), or from its
+    next trading day (the owner's, refused while the account is locked). Answers the
+    standing after the change."""
+    before = risk_report(reads, account_id)
+    if not at_once and before.lock is not None:
+        raise _locked()
+    await port.send(ChangeRules(account_id, rules, at_once))
+    after = risk_report(reads, account_id)
+    if not at_once and after.lock is not None and after.state.pending_rules != rules:
+        raise _locked()  # locked in the meantime: the engine refused it
+    return after
+
+
+def _locked() -> RejectedError:
+    return RejectedError(
+        "the account is locked by a risk rule: its owner may change its rules once it is "
+        "unlocked (an admin may change them now)",
+        code=RiskCode.ACCOUNT_LOCKED,
+    )
 
 
 async def list_risk_events(

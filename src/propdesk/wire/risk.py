@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,6 +40,9 @@ class RiskRulesRead(BaseModel):
     max_consecutive_red_days: int | None
     warning_ratio: Number = Field(description="A tripwire warns once this share of it is used.")
     profit_target: Number | None
+    flatten_at: time | None = Field(
+        description="Local time (Chicago) when futures are flattened and refused until the roll."
+    )
 
     @classmethod
     def of(cls, rules: RuleSet) -> Self:
@@ -58,6 +61,7 @@ class RiskRulesRead(BaseModel):
             max_consecutive_red_days=rules.max_consecutive_red_days,
             warning_ratio=rules.warning_ratio,
             profit_target=rules.profit_target,
+            flatten_at=rules.flatten_at,
         )
 
 
@@ -109,7 +113,11 @@ class RiskBase(BaseModel):
     account_id: uuid.UUID
     can_trade: bool
     reason: str | None = Field(description="Why trading is locked, when it is.")
-    rules: RiskRulesRead
+    rules: RiskRulesRead = Field(description="The rules in force now.")
+    pending_rules: RiskRulesRead | None = Field(
+        description="Rules the owner changed to, in force from the next trading day (the "
+        "session roll, 17:00 Chicago); null when no change waits."
+    )
     tripwires: list[TripwireRead]
     daily_pnl: Number = Field(description="P&L today: realized − commissions + unrealized.")
     max_loss_floor: Number | None = Field(description="Equity at or below this fails the account.")
@@ -125,6 +133,7 @@ class RiskBase(BaseModel):
     @classmethod
     def of(cls, report: RiskReport) -> Self:
         state = report.state
+        pending = state.pending_rules
         ratio = report.consistency
         target = None
         if report.profit_target is not None:
@@ -135,6 +144,7 @@ class RiskBase(BaseModel):
             can_trade=report.can_trade,
             reason=report.reason,
             rules=RiskRulesRead.of(report.rules),
+            pending_rules=None if pending is None else RiskRulesRead.of(pending),
             tripwires=[TripwireRead.of(t) for t in report.tripwires],
             daily_pnl=report.daily_pnl,
             max_loss_floor=report.max_loss_floor,

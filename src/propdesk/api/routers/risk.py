@@ -1,7 +1,9 @@
-"""Risk of one account: its standing against its rules, the audit log, an admin's unlock.
+"""Risk of one account: its standing against its rules (in full, and at a glance as its
+status), a change of its rules, the audit log, an admin's unlock.
 
 The standing is what the engine committed (the read model), valued at the current quotes;
-an unlock is a command to the engine, which alone writes risk state.
+a change of the rules and an unlock are commands to the engine, which alone writes risk
+state.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ from fastapi import APIRouter, Query
 
 from propdesk.api.deps import (
     CurrentAdminWriter,
+    CurrentTrader,
     OwnedAccountRef,
     RateLimitByIP,
     ServicesDep,
     SessionDep,
+    WritableAccount,
 )
-from propdesk.api.errors import problem_responses
-from propdesk.api.schemas.risk import RiskEventRead, RiskRead
+from propdesk.api.errors import ProblemError, problem_responses
+from propdesk.api.schemas.risk import (
+    AccountStatusRead,
+    RiskEventRead,
+    RiskRead,
+    RiskRulesUpdate,
+)
 from propdesk.trading import service as trading
 
 router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=[RateLimitByIP])
@@ -37,6 +46,22 @@ router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=
 )
 async def get_risk(account: OwnedAccountRef, services: ServicesDep) -> RiskRead:
     return RiskRead.of(trading.risk_report(services.reads, str(account.id)))
+
+
+@router.get(
+    "/status",
+    response_model=AccountStatusRead,
+    summary="The account at a glance: may it trade, its day in R",
+    description="R (`risk_per_trade`) is 1% of the starting balance until accounts have R "
+    "settings of their own (with the trade journal); `daily_pnl_r` is today's P&L in R, "
+    "`current_r` the open positions' unrealized P&L in R. `weekly_pnl_r`, `current_regime` "
+    "and `active_strategy` are null until the journal, the regime classifier and strategies "
+    "exist. 404 `RISK_NOT_TRACKED` until the engine has opened the account.",
+    responses=problem_responses(401, 404, 422, 429),
+)
+async def get_status(account: OwnedAccountRef, services: ServicesDep) -> AccountStatusRead:
+    report, valuation = trading.account_status(services.reads, str(account.id))
+    return AccountStatusRead.of(report, valuation)
 
 
 @router.get(
@@ -68,3 +93,48 @@ async def unlock(
 ) -> RiskRead:
     await trading.unlock_account(services.port, str(account.id))
     return RiskRead.of(trading.risk_report(services.reads, str(account.id)))
+
+
+@router.put(
+    "/risk/rules",
+    response_model=RiskRead,
+    summary="Change the account's rules",
+    description="Replaces every rule (one left out or null is not enforced); the rule set "
+    "is `custom` from then on. The owner's change waits for the next trading day (the "
+    "session roll, 17:00 Chicago): until then it is `pending_rules` and `rules` stay in "
+    "force (a second change before the roll replaces the first). An admin's change is in "
+    "force at once (and drops a change that waited); the account is judged by it at once "
+    "too, so a limit already passed locks it. While the account is locked its owner may "
+    "not change its rules: 422 `ACCOUNT_LOCKED`, the same refusal as an order's (a business "
+    "rule refuses, the request collides with nothing stored, so not a 409). Each change is "
+    "in the audit log as `RULES_CHANGED`. A bad value is a 422 `VALIDATION_ERROR` naming it, "
+    "and changes nothing.",
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+async def change_rules(
+    account: WritableAccount,
+    principal: CurrentTrader,
+    body: RiskRulesUpdate,
+    services: ServicesDep,
+) -> RiskRead:
+    if body.max_loss is not None and body.max_loss >= account.starting_balance:
+        raise ProblemError(
+            422,
+            "invalid request: body.max_loss",
+            code="VALIDATION_ERROR",
+            errors=[
+                {
+                    "loc": ["body", "max_loss"],
+                    "msg": f"must be less than the starting balance ({account.starting_balance})",
+                    "type": "less_than",
+                }
+            ],
+        )
+    report = await trading.change_rules(
+        services.port,
+        services.reads,
+        str(account.id),
+        body.to_domain(),
+        at_once=principal.is_admin,
+    )
+    return RiskRead.of(report)

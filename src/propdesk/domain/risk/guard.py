@@ -27,6 +27,9 @@ from propdesk.domain.risk.state import RiskCode, RiskState
 from propdesk.domain.risk.triggers import Position, Triggers
 from propdesk.domain.risk.tripwires import Breach, breach, intraday_high, locked, rolled, traded
 
+RULES_CHANGED = "RULES_CHANGED"
+"""The audit log's code for a change of an account's rules."""
+
 Working = Callable[[str], Iterable[Order]]
 """An account's working orders."""
 
@@ -197,10 +200,17 @@ class RiskGuard:
                 if state is not None and event.ledger.trading_day > state.trading_day:
                     rules = self._rules[state.account_id]
                     end = event.ledger.balance
+                    # The day that closed is judged by the rules it was traded under; a
+                    # change the owner made waits for this roll and applies from here on.
                     fresh = rolled(
                         rules, state, end_balance=end, day=event.ledger.trading_day, now=now
                     )
+                    if fresh.pending_rules is not None:
+                        self._rules[state.account_id] = fresh.pending_rules
+                        fresh = replace(fresh, pending_rules=None)
                     self._put(fresh, now, produced)
+                    flatten = self._flatten_time(self._rules[state.account_id], fresh)
+                    self.next_flatten = min(self.next_flatten, flatten)
         return produced, moved
 
     def evaluate(self, valuation: Marked, now: float) -> Breach | None:
@@ -262,6 +272,33 @@ class RiskGuard:
             RiskBreached(account_id, "UNLOCKED", "unlocked by an admin", RiskAction.notify, now)
         ]
         self._put(replace(state, lock=None, updated_at=now), now, events)
+        return events
+
+    def change_rules(
+        self, account_id: str, rules: RuleSet, at_once: bool, now: float
+    ) -> list[Event]:
+        """New rules for the account: in force now (`at_once`, an admin's change, which drops
+        any change waiting), or waiting in the state's `pending_rules` for the next roll (the
+        owner's, which replaces any change waiting). The owner may not change the rules of a
+        locked account: nothing happens then. A no-op for an account without rules."""
+        state = self._states.get(account_id)
+        if state is None:
+            return []
+        if at_once:
+            self._rules[account_id] = rules
+            after = replace(state, pending_rules=None, updated_at=now)
+            reason = "rules changed by an admin; in force now"
+        elif state.lock is not None:
+            return []
+        else:
+            after = replace(state, pending_rules=rules, updated_at=now)
+            reason = "rules changed by the owner; in force from the next trading day"
+        events: list[Event] = [
+            RiskBreached(account_id, RULES_CHANGED, reason, RiskAction.notify, now)
+        ]
+        self._put(after, now, events)
+        flatten = self._flatten_time(self._rules[account_id], after)
+        self.next_flatten = min(self.next_flatten, flatten)
         return events
 
     def _put(self, state: RiskState, now: float, events: list[Event]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot
@@ -65,3 +65,19 @@ def risk_report(
         profit_target=profit_target_progress(rules, state, valuation.balance),
         consistency=consistency(state),
     )
+
+
+DEFAULT_RISK_PER_TRADE = Decimal("0.01")
+"""R, the money one trade risks, as a share of the starting balance, until an account has
+R settings of its own."""
+_R_PLACES = Decimal("0.01")
+
+
+def default_risk_per_trade(starting_balance: Decimal) -> Decimal:
+    """R for an account that started at `starting_balance`: 1% of it."""
+    return starting_balance * DEFAULT_RISK_PER_TRADE
+
+
+def in_r(amount: Decimal, r: Decimal) -> Decimal:
+    """`amount` in multiples of R, to two places (half to even)."""
+    return (amount / r).quantize(_R_PLACES, rounding=ROUND_HALF_EVEN)

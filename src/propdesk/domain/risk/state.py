@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from propdesk.domain.orders import ZERO
+from propdesk.domain.risk.rules import RuleSet
 
 
 class RiskCode(StrEnum):
@@ -69,6 +70,9 @@ class RiskState:
     updated_at: float | None = None
     flattened_on: date | None = None
     """The trading day whose `flatten_at` flattening was done (it happens once a day)."""
+    pending_rules: RuleSet | None = None
+    """Rules the owner chose, enforced from the next trading day (the roll puts them in
+    force); None when no change waits."""
 
     @classmethod
     def new(cls, account_id: str, starting_balance: Decimal, day: date, now: float) -> RiskState:

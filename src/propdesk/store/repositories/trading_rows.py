@@ -180,6 +180,9 @@ def risk_to_json(state: RiskState) -> dict[str, Any]:
 
 
 def risk_from_json(data: dict[str, Any]) -> RiskState:
+    """What `risk_to_json` wrote, also before a state could hold pending rules."""
+    if "pending_rules" not in data:
+        data = {**data, "pending_rules": None}
     state = codec.from_plain(data)
     if not isinstance(state, RiskState):
         raise ValueError("a stored risk state is not one")

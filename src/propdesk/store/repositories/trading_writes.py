@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from propdesk.domain.events import (
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
+from propdesk.domain.risk.rules import RuleSet
 from propdesk.domain.risk.state import RiskState
 from propdesk.store.models import Account, AccountPeriod, RiskEventRow, RiskStateRow
 from propdesk.store.repositories.trading_rows import (
@@ -51,6 +52,8 @@ class Changes:
     ledgers: dict[str, Ledger]
     resets: list[AccountReset] = field(default_factory=list)
     risk: dict[str, RiskState] = field(default_factory=dict)
+    rules: dict[str, RuleSet] = field(default_factory=dict)
+    """The rules enforced on each account whose risk state changed."""
     breaches: list[RiskBreached] = field(default_factory=list)
 
     @classmethod
@@ -70,6 +73,7 @@ class Changes:
                 changes.resets.append(event)
             elif isinstance(event, RiskChanged):
                 changes.risk[event.state.account_id] = event.state
+                changes.rules[event.state.account_id] = event.rules
             elif isinstance(event, RiskBreached):
                 changes.breaches.append(event)
         return changes
@@ -85,6 +89,7 @@ class Changes:
             changes.ledgers.update(batch.ledgers)
             changes.resets.extend(batch.resets)
             changes.risk.update(batch.risk)
+            changes.rules.update(batch.rules)
             changes.breaches.extend(batch.breaches)
         return changes
 
@@ -224,7 +229,7 @@ def save(connection: Connection, changes: Changes) -> None:
     for reset in changes.resets:
         _reset(connection, reset)
     if changes.risk:
-        _write_risk(connection, changes.risk.values())
+        _write_risk(connection, changes.risk.values(), changes.rules)
     if changes.breaches:
         connection.execute(
             insert(RiskEventRow),
@@ -241,9 +246,12 @@ def save(connection: Connection, changes: Changes) -> None:
         )
 
 
-def _write_risk(connection: Connection, states: Iterable[RiskState]) -> None:
-    """Each account's risk state, and its status as the account API reads it: a lock is
-    engine state, durable like an order (risk changes are rare: plain Core statements)."""
+def _write_risk(
+    connection: Connection, states: Iterable[RiskState], rules: Mapping[str, RuleSet]
+) -> None:
+    """Each account's risk state, and its status and rule set as the account API reads them
+    (and the engine restores the rules from): a lock and a change of the rules are engine
+    state, durable like an order (risk changes are rare: plain Core statements)."""
     states = list(states)
     rows = [
         {
@@ -260,6 +268,7 @@ def _write_risk(connection: Connection, states: Iterable[RiskState]) -> None:
             {
                 "risk_account": row["account_id"],
                 "status": AccountStatus.active if state.lock is None else AccountStatus.locked,
+                "rule_set": rules[state.account_id].to_json(),
             }
             for row, state in zip(rows, states, strict=True)
         ],
