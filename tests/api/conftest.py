@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -132,3 +133,26 @@ def make_desk(client: httpx.AsyncClient, services: Services, make_user: MakeUser
 @pytest.fixture
 async def desk(make_desk: MakeDesk) -> Desk:
     return await make_desk()
+
+
+MONDAY_NOON_CHICAGO = datetime(2025, 1, 6, 18, tzinfo=UTC).timestamp()
+"""The CME is open: the engine's clock stops here for the `combine` desk."""
+
+
+@pytest.fixture
+async def combine(
+    client: httpx.AsyncClient, services: Services, make_user: MakeUser, desk: Desk
+) -> Desk:
+    """A topstep-50k account (daily loss 1,000, max loss 2,000, 5 contracts) at Monday noon
+    in Chicago, MNQ quoted 21,000.00 / 21,000.25."""
+    user = await make_user()
+    response = await client.post(
+        "/api/v1/accounts",
+        json={"name": "combine", "rule_set": "topstep-50k"},
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    combine = Desk(client, services, user, response.json()["id"])
+    services.engine.clock = lambda: MONDAY_NOON_CHICAGO
+    await combine.quote("MNQ", "21000.00", "21000.25", ts=MONDAY_NOON_CHICAGO)
+    return combine

@@ -9,28 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import httpx
-import pytest
-
 if TYPE_CHECKING:
-    from conftest import Desk, MakeUser
+    from conftest import Desk
 
 MONDAY_NOON_CHICAGO = datetime(2025, 1, 6, 18, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-async def combine(client: httpx.AsyncClient, make_user: MakeUser, desk: Desk) -> Desk:
-    user = await make_user()
-    response = await client.post(
-        "/api/v1/accounts",
-        json={"name": "combine", "rule_set": "topstep-50k"},
-        headers=user.headers,
-    )
-    assert response.status_code == 201, response.text
-    combine = type(desk)(client, desk.services, user, response.json()["id"])
-    combine.services.engine.clock = lambda: MONDAY_NOON_CHICAGO
-    await combine.quote("MNQ", "21000.00", "21000.25", ts=MONDAY_NOON_CHICAGO)
-    return combine
 
 
 async def _status(desk: Desk) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from propdesk.domain.accounts import Role
@@ -19,22 +18,6 @@ if TYPE_CHECKING:
     from conftest import Desk, MakeUser
 
 MONDAY_NOON_CHICAGO = datetime(2025, 1, 6, 18, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-async def combine(client: httpx.AsyncClient, make_user: MakeUser, desk: Desk) -> Desk:
-    """A topstep-50k account (daily loss 1,000, max loss 2,000, 5 contracts) at Monday noon."""
-    user = await make_user()
-    response = await client.post(
-        "/api/v1/accounts",
-        json={"name": "combine", "rule_set": "topstep-50k"},
-        headers=user.headers,
-    )
-    assert response.status_code == 201, response.text
-    combine = type(desk)(client, desk.services, user, response.json()["id"])
-    combine.services.engine.clock = lambda: MONDAY_NOON_CHICAGO
-    await combine.quote("MNQ", "21000.00", "21000.25", ts=MONDAY_NOON_CHICAGO)
-    return combine
 
 
 async def _risk(desk: Desk) -> dict[str, Any]:

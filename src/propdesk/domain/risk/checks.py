@@ -72,6 +72,34 @@ def reduces(order: Order, positions: Iterable[Position], working: Iterable[Order
     return False
 
 
+def might_refuse(
+    rules: RuleSet,
+    state: RiskState,
+    valuation: AccountSnapshot,
+    order: Order,
+    instruments: Mapping[str, Instrument],
+) -> bool:
+    """Whether any rule could refuse `order`, decided without the working orders (the
+    account may have thousands): False lets it through at once; True means ask
+    `pre_trade_reason`. Exact on the False side: every refusal below needs one of these."""
+    if state.lock is not None or _at_trade_cap(rules, state):
+        return True
+    floor = rules.loss_floor(state.starting_balance, state.balance_high)
+    if floor is not None and valuation.equity <= floor:
+        return True
+    limit = rules.daily_loss_limit
+    if (
+        limit is not None
+        and rules.daily_loss_action is not RiskAction.notify
+        and valuation.pnl_today <= -limit
+    ):
+        return True
+    if rules.max_contracts is None and rules.max_contracts_per_symbol is None:
+        return False
+    instrument = instruments.get(order.symbol)
+    return instrument is not None and rules.contracts(instrument, order.qty) > 0
+
+
 def pre_trade_reason(
     rules: RuleSet,
     state: RiskState,

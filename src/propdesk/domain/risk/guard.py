@@ -21,7 +21,7 @@ from propdesk.domain.events import (
 from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Marked
 from propdesk.domain.orders import Order
-from propdesk.domain.risk.checks import pre_trade_reason, reduces
+from propdesk.domain.risk.checks import might_refuse, pre_trade_reason, reduces
 from propdesk.domain.risk.rules import DrawdownMode, RiskAction, RuleSet
 from propdesk.domain.risk.state import RiskCode, RiskState
 from propdesk.domain.risk.triggers import Position, Triggers
@@ -157,19 +157,16 @@ class RiskGuard:
         if rules is None:
             return None
         state = self._states[account_id]
+        instrument = self._instruments.get(order.symbol)
+        futures = instrument is not None and rules.contracts(instrument, order.qty) > 0
+        closed = futures and self.outside_window(account_id, order.created_at)
+        if not closed and not might_refuse(rules, state, valuation, order, self._instruments):
+            return None  # the common order: no rule near, no working orders walked
         working = list(self._working(account_id))
         reason = pre_trade_reason(rules, state, valuation, order, working, self._instruments)
-        if reason is not None or rules.flatten_at is None:
-            return reason
-        instrument = self._instruments.get(order.symbol)
-        if (
-            instrument is not None
-            and rules.contracts(instrument, order.qty)
-            and self.outside_window(account_id, order.created_at)
-            and not reduces(order, valuation.positions, working)
-        ):
+        if reason is None and closed and not reduces(order, valuation.positions, working):
             return RiskCode.OUTSIDE_TRADING_WINDOW
-        return None
+        return reason
 
     def observe(self, events: Iterable[Event], now: float) -> tuple[list[Event], set[str]]:
         """What the broker's events mean for risk: trades counted (a fill that opened or
