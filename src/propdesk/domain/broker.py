@@ -417,6 +417,8 @@ class Broker:
                 continue
             marks = marks_of(account)
             found = evaluate(marks, now)
+            if found is None:
+                events.extend(guard.warnings(marks, now))
             if found is None or found.action is RiskAction.notify:
                 guard.rearm(marks, self._marked_positions(account))
             if found is None:

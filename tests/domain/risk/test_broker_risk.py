@@ -168,3 +168,19 @@ def test_flatten_at_when_it_comes_then_futures_flat_orders_canceled_and_new_expo
     broker.on_tick(tick("20001", at=ROLL + 60))
     assert of(broker.apply(buy(1), ROLL + 61), OrderRejected) == []
     assert broker.risk(ACCOUNT).flattened_on is not None  # type: ignore[union-attr]
+
+
+def test_tick_when_80_percent_of_the_daily_limit_is_lost_then_warned_once() -> None:
+    # Arrange: daily limit 1,000, warned at 800; long 5 MNQ at 20,000.25, $3.10 paid
+    broker = guarded()
+    broker.apply(buy(5), NOW + 1)
+    # Act: bid 19,920: 5 × (19,920 − 20,000.25) × 2 = −802.50, today −805.60
+    warned = broker.on_tick(tick("19920.25", at=NOW + 2))
+    deeper = broker.on_tick(tick("19915.25", at=NOW + 3))  # −855.60: still below the limit
+    # Assert
+    [warning] = of(warned, RiskBreached)
+    assert (warning.code, warning.action) == ("DAILY_LOSS_WARNING", RiskAction.notify)
+    assert of(warned, RiskChanged) != []
+    assert of(deeper, RiskBreached) == []
+    assert broker.risk(ACCOUNT).lock is None  # type: ignore[union-attr]
+    assert len(broker.positions(ACCOUNT)) == 1

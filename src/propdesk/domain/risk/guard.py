@@ -30,6 +30,9 @@ from propdesk.domain.risk.tripwires import Breach, breach, intraday_high, locked
 RULES_CHANGED = "RULES_CHANGED"
 """The audit log's code for a change of an account's rules."""
 
+DAILY_LOSS_WARNING = "DAILY_LOSS_WARNING"
+MAX_LOSS_WARNING = "MAX_LOSS_WARNING"
+
 Working = Callable[[str], Iterable[Order]]
 """An account's working orders."""
 
@@ -44,6 +47,7 @@ class RiskGuard:
         "_notified",
         "_rules",
         "_states",
+        "_warned",
         "_working",
         "holders_by_symbol",
         "next_flatten",
@@ -70,6 +74,8 @@ class RiskGuard:
         can breach): a tick costs nothing for the flat ones."""
         self._notified: set[tuple[str, str, object]] = set()
         """(account, code, trading day) of `notify` breaches already reported."""
+        self._warned: set[tuple[str, str, object]] = set()
+        """(account, warning code, trading day) of the warnings already given."""
         self.triggers = Triggers()
         """Which marks bring which accounts near a limit (see `risk.triggers`)."""
 
@@ -248,8 +254,45 @@ class RiskGuard:
         floor = rules.loss_floor(state.starting_balance, state.balance_high)
         if floor is not None:
             slacks.append(marks.equity - floor)
+        for code, slack in self._warning_slacks(rules, state, marks):
+            if (account_id, code, state.trading_day) not in self._warned and slack > 0:
+                slacks.append(slack)
         trails = rules.max_loss is not None and rules.drawdown is DrawdownMode.intraday
         self.triggers.arm(account_id, min(slacks) if slacks else None, positions, trails)
+
+    def _warning_slacks(
+        self, rules: RuleSet, state: RiskState, marks: Marked
+    ) -> list[tuple[str, Decimal]]:
+        """How far each loss limit's warning is (`warning_ratio` of it used), in money."""
+        ratio = rules.warning_ratio
+        found = []
+        if rules.daily_loss_limit is not None:
+            found.append((DAILY_LOSS_WARNING, marks.pnl_today + ratio * rules.daily_loss_limit))
+        floor = rules.loss_floor(state.starting_balance, state.balance_high)
+        if floor is not None and rules.max_loss is not None:
+            room = marks.equity - floor
+            found.append((MAX_LOSS_WARNING, room - (1 - ratio) * rules.max_loss))
+        return found
+
+    def warnings(self, marks: Marked, now: float) -> list[Event]:
+        """The warnings the account's figures reach now, each once a trading day: recorded
+        in the audit log, and a `RiskChanged` so that the account's risk topic says so."""
+        account_id = marks.account_id
+        rules, state = self._rules.get(account_id), self._states.get(account_id)
+        if rules is None or state is None or state.lock is not None:
+            return []
+        events: list[Event] = []
+        for code, slack in self._warning_slacks(rules, state, marks):
+            key = (account_id, code, state.trading_day)
+            if slack <= 0 and key not in self._warned:
+                self._warned.add(key)
+                used = int(rules.warning_ratio * 100)
+                what = "daily loss limit" if code == DAILY_LOSS_WARNING else "maximum loss"
+                reason = f"{used}% of the {what} is used"
+                events.append(RiskBreached(account_id, code, reason, RiskAction.notify, now))
+        if events:
+            self._put(replace(state, updated_at=now), now, events)
+        return events
 
     def breached(self, account_id: str, found: Breach, now: float) -> list[Event]:
         """Record the breach, and the lock its action sets."""
