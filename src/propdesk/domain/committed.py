@@ -99,16 +99,9 @@ class CommittedState:
 
     # ------------------------------------------------------------------ reads
 
-    def knows(self, account_id: str) -> bool:
-        return account_id in self._accounts
-
     def risk(self, account_id: str) -> tuple[RuleSet, RiskState] | None:
         """The rules enforced on the account and its risk state; None when unguarded."""
         return self._risk.get(account_id)
-
-    def ledger(self, account_id: str) -> Ledger | None:
-        account = self._accounts.get(account_id)
-        return None if account is None else account.ledger
 
     def open_orders(self, account_id: str) -> list[Order]:
         """The account's open orders, oldest first."""

@@ -42,6 +42,7 @@ class RiskGuard:
 
     __slots__ = (
         "_boundary",
+        "_held",
         "_instruments",
         "_next_roll",
         "_notified",
@@ -49,7 +50,6 @@ class RiskGuard:
         "_states",
         "_warned",
         "_working",
-        "holders_by_symbol",
         "next_flatten",
         "triggers",
     )
@@ -69,9 +69,9 @@ class RiskGuard:
         self._next_roll = next_roll
         self._rules: dict[str, RuleSet] = {}
         self._states: dict[str, RiskState] = {}
-        self.holders_by_symbol: dict[str, set[str]] = {}
-        """By symbol, the guarded accounts with an open position in it (the accounts a mark
-        can breach): a tick costs nothing for the flat ones."""
+        self._held: dict[str, set[str]] = {}
+        """By symbol, the guarded accounts with an open position in it: whether a fill
+        opened a position or added to one (a trade) or only reduced it."""
         self._notified: set[tuple[str, str, object]] = set()
         """(account, code, trading day) of `notify` breaches already reported."""
         self._warned: set[tuple[str, str, object]] = set()
@@ -127,13 +127,13 @@ class RiskGuard:
         self.triggers.disarm(account_id)
         self._rules.pop(account_id, None)
         self._states.pop(account_id, None)
-        for holders in self.holders_by_symbol.values():
+        for holders in self._held.values():
             holders.discard(account_id)
 
     def hold(self, account_id: str, symbol: str, qty: Decimal) -> None:
         if account_id not in self._rules:
             return
-        holders = self.holders_by_symbol.setdefault(symbol, set())
+        holders = self._held.setdefault(symbol, set())
         if qty:
             holders.add(account_id)
         else:
@@ -150,9 +150,6 @@ class RiskGuard:
 
     def all_rules(self) -> tuple[tuple[str, RuleSet], ...]:
         return tuple(self._rules.items())
-
-    def holders(self, symbol: str) -> set[str]:
-        return self.holders_by_symbol.get(symbol, set())
 
     # ------------------------------------------------------------------ the four points
 
@@ -191,7 +188,7 @@ class RiskGuard:
                 if account_id not in self._rules:
                     continue
                 moved.add(account_id)
-                before = account_id in self.holders_by_symbol.get(position.symbol, ())
+                before = account_id in self._held.get(position.symbol, ())
                 self.hold(account_id, position.symbol, position.qty)
                 filled = opening.pop((account_id, position.symbol), None)
                 if filled is not None and _opens(filled, before, position.qty):

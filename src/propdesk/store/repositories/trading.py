@@ -53,17 +53,26 @@ _OPEN = tuple(s.value for s in OPEN_STATUSES)
 
 
 async def load_state(session: AsyncSession) -> BrokerState:
-    """Ledgers, positions, and the orders the broker still needs: every open order, and
-    the rest too (they answer retried client order ids) up to what memory should hold."""
+    """What the broker resumes from: ledgers, positions, risk, and the orders it still
+    needs: every open order, and the rest too (they answer retried client order ids)."""
+    next_seq = (await session.execute(select(func.max(ORDERS.c.seq)))).scalar_one_or_none()
+    return await _load(session, select(ORDERS), next_seq=(next_seq or 0) + 1)
+
+
+async def load_open_state(session: AsyncSession) -> BrokerState:
+    """What a read model of committed state needs: the same, with the open orders only."""
+    return await _load(session, select(ORDERS).where(ORDERS.c.status.in_(_OPEN)))
+
+
+async def _load(session: AsyncSession, orders: Select[Any], *, next_seq: int = 1) -> BrokerState:
     ledgers = [_ledger_from_row(r) for r in (await session.execute(select(LEDGERS))).all()]
     positions = [_position_from_row(r) for r in (await session.execute(select(POSITIONS))).all()]
-    orders = [order_from_row(r) for r in (await session.execute(select(ORDERS))).all()]
-    next_seq = (await session.execute(select(func.max(ORDERS.c.seq)))).scalar_one_or_none()
+    rows = (await session.execute(orders)).all()
     return BrokerState(
         ledgers=tuple(ledgers),
-        orders=tuple(orders),
+        orders=tuple(order_from_row(r) for r in rows),
         positions=tuple(positions),
-        next_seq=(next_seq or 0) + 1,
+        next_seq=next_seq,
         rules=await _rule_sets(session),
         risk=await load_risk_states(session),
     )
@@ -78,21 +87,6 @@ async def _rule_sets(session: AsyncSession) -> tuple[tuple[str, RuleSet], ...]:
 async def load_risk_states(session: AsyncSession) -> tuple[RiskState, ...]:
     rows = await session.execute(select(RiskStateRow.state))
     return tuple(risk_from_json(row.state) for row in rows)
-
-
-async def load_open_state(session: AsyncSession) -> BrokerState:
-    """Ledgers, positions, the open orders and the risk states with their rules: what a
-    read model of committed state needs."""
-    ledgers = [_ledger_from_row(r) for r in (await session.execute(select(LEDGERS))).all()]
-    positions = [_position_from_row(r) for r in (await session.execute(select(POSITIONS))).all()]
-    rows = await session.execute(select(ORDERS).where(ORDERS.c.status.in_(_OPEN)))
-    return BrokerState(
-        ledgers=tuple(ledgers),
-        orders=tuple(order_from_row(r) for r in rows.all()),
-        positions=tuple(positions),
-        rules=await _rule_sets(session),
-        risk=await load_risk_states(session),
-    )
 
 
 async def account_balances(
