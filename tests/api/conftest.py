@@ -146,6 +146,7 @@ async def combine(
     """A topstep-50k account (daily loss 1,000, max loss 2,000, 5 contracts) at Monday noon
     in Chicago, MNQ quoted 21,000.00 / 21,000.25."""
     user = await make_user()
+    services.engine.clock = lambda: MONDAY_NOON_CHICAGO  # opened then: its day is Monday
     response = await client.post(
         "/api/v1/accounts",
         json={"name": "combine", "rule_set": "topstep-50k"},
@@ -153,6 +154,5 @@ async def combine(
     )
     assert response.status_code == 201, response.text
     combine = Desk(client, services, user, response.json()["id"])
-    services.engine.clock = lambda: MONDAY_NOON_CHICAGO
     await combine.quote("MNQ", "21000.00", "21000.25", ts=MONDAY_NOON_CHICAGO)
     return combine

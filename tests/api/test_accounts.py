@@ -25,6 +25,7 @@ CUSTOM = {
     "drawdown": "intraday",
     "locks_at_starting_balance": False,
     "max_contracts": 2,
+    "calendar": "cme",
 }
 
 
@@ -49,6 +50,7 @@ async def test_rule_sets_when_listed_then_the_three_topstep_presets(
         "drawdown": "end_of_day",
         "locks_at_starting_balance": True,
         "max_contracts": 10,
+        "calendar": "cme",
     }
 
 
@@ -177,6 +179,7 @@ NO_LIMITS = {
     "drawdown": "end_of_day",
     "locks_at_starting_balance": True,
     "max_contracts": None,
+    "calendar": "cme",
 }
 
 
@@ -364,3 +367,34 @@ async def test_get_when_id_not_a_uuid_then_422_and_when_unknown_then_404(
     assert malformed.status_code == 422
     assert unknown.status_code == 404
     assert unknown.headers["content-type"] == "application/problem+json"
+
+
+async def test_open_when_custom_on_the_crypto_calendar_then_its_day_is_the_utc_day(
+    client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    user = await make_user()
+    rule_set = {
+        "name": "custom",
+        "daily_loss_limit": 300,
+        "calendar": "crypto",
+        "windows": [{"asset_class": "crypto", "start": "08:00", "end": "20:00", "timezone": "UTC"}],
+    }
+    payload = {"name": "coins", "starting_balance": 10000, "rule_set": rule_set}
+
+    response = await client.post(ACCOUNTS, json=payload, headers=user.headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["rule_set"]["calendar"] == "crypto"
+    risk = await client.get(f"{ACCOUNTS}/{response.json()['id']}/risk", headers=user.headers)
+    assert risk.status_code == 200, risk.text
+    rules = risk.json()["rules"]
+    assert rules["calendar"] == "crypto"
+    assert rules["windows"] == [
+        {
+            "asset_class": "crypto",
+            "start": "08:00:00",
+            "end": "20:00:00",
+            "timezone": "UTC",
+            "flatten": True,
+        }
+    ]

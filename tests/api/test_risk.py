@@ -7,8 +7,9 @@ MNQ: $2 a point, $0.62 a side.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -40,6 +41,33 @@ async def test_risk_when_the_account_is_new_then_it_can_trade_with_every_rule_sh
     assert {t["name"] for t in risk["tripwires"]} >= {"daily_loss", "max_loss"}
     assert all(t["status"] == "ok" for t in risk["tripwires"])
     assert risk["profit_target"] == {"target": 3000, "progress": 0}
+    assert risk["rules"]["calendar"] == "cme"
+    [window] = risk["rules"]["windows"]
+    assert (window["asset_class"], window["start"], window["end"]) == (
+        "futures",
+        "17:00:00",
+        "15:10:00",
+    )
+    assert risk["trading_day"] == "2025-01-06"  # opened at noon on Monday
+    roll = datetime.combine(date(2025, 1, 6), time(17), ZoneInfo("America/Chicago"))
+    assert datetime.fromisoformat(risk["day_ends_at"]) == roll
+
+
+async def test_order_after_the_1510_flatten_then_422_outside_trading_window_and_flat(
+    combine: Desk,
+) -> None:
+    # Arrange: long 2 MNQ at noon; then the clock reaches 15:20 in Chicago
+    await combine.placed(symbol="MNQ", qty=2)
+    late = MONDAY_NOON_CHICAGO + 3 * 3600 + 20 * 60
+    combine.services.engine.clock = lambda: late
+    await combine.quote("MNQ", "21000.00", "21000.25", ts=late)
+    # Act
+    refused = await combine.order(symbol="MNQ", qty=1)
+    # Assert: flattened at the first step past 15:10, and new exposure refused until 17:00
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "OUTSIDE_TRADING_WINDOW"
+    assert (await combine.get("/positions")).json() == []
 
 
 async def test_order_when_max_contracts_would_be_passed_then_422_and_nothing_held(

@@ -33,7 +33,16 @@ NEW_RULES = {
     "max_consecutive_red_days": 4,
     "warning_ratio": 0.5,
     "profit_target": 2500,
-    "flatten_at": "15:05:00",
+    "calendar": "cme",
+    "windows": [
+        {
+            "asset_class": "futures",
+            "start": "17:00:00",
+            "end": "15:05:00",
+            "timezone": "America/Chicago",
+            "flatten": True,
+        }
+    ],
 }
 
 
@@ -89,6 +98,7 @@ async def test_put_rules_by_an_admin_then_in_force_at_once_and_the_account_shows
         "drawdown": "static",
         "locks_at_starting_balance": False,
         "max_contracts": 2,
+        "calendar": "cme",
     }
     refused = await combine.order(symbol="MNQ", qty=11)  # 2.2 contracts (a micro is 0.2)
     assert refused.status_code == 422
@@ -136,6 +146,26 @@ async def test_put_rules_by_the_owner_when_locked_then_422_account_locked_and_un
         ({"drawdown": "sometimes"}, "drawdown"),
         ({"name": "topstep-50k"}, "name"),
         ({"trading_hours": "09:30-16:00"}, "trading_hours"),
+        ({"calendar": "lunar"}, "calendar"),
+        ({"windows": [{"asset_class": "futures", "start": "09:00", "end": "09:00"}]}, "windows"),
+        ({"windows": [{"asset_class": "bonds", "start": "08:00", "end": "15:00"}]}, "windows"),
+        (
+            {
+                "windows": [
+                    {"asset_class": "stock", "start": "09:30", "end": "16:00", "timezone": "NY"}
+                ]
+            },
+            "windows",
+        ),
+        (
+            {
+                "windows": [
+                    {"asset_class": "futures", "start": "17:00", "end": "15:10"},
+                    {"asset_class": "futures", "start": "08:30", "end": "15:00"},
+                ]
+            },
+            "windows",
+        ),
     ],
 )
 async def test_put_rules_when_a_value_is_bad_then_422_naming_it_and_nothing_changed(

@@ -123,7 +123,7 @@ def test_rule_set_when_json_stored_before_limits_were_optional_then_read_the_sam
     # The rules added since (a profit target, trade caps, ...) are not enforced on an account
     # that was opened before them; the old keys are written as they were.
     topstep = PRESETS["topstep-50k"].rule_set
-    assert RuleSet.from_json(stored) == replace(topstep, profit_target=None, flatten_at=None)
+    assert RuleSet.from_json(stored) == replace(topstep, profit_target=None, windows=())
     assert {key: topstep.to_json()[key] for key in stored} == stored
 
 

@@ -52,7 +52,7 @@ from propdesk.domain.events import (
     RiskChanged,
 )
 from propdesk.domain.execution import Execution
-from propdesk.domain.instruments import AssetClass, Instrument
+from propdesk.domain.instruments import Instrument
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Ledger
 from propdesk.domain.matching import FillModel
 from propdesk.domain.order_entry import OrderEntry, PreTradeCheck
@@ -118,14 +118,15 @@ class Broker:
         index = self._index = OrderIndex(desk)
         contingency = Contingency(desk, index)
         execution = Execution(desk, index, contingency, model=model, ids=ids)
-        sessions = self._sessions = Sessions(desk, index, contingency, settings.day_boundary)
         self._factory = OrderFactory(ids)
-        self._risk = RiskGuard(
+        guard = self._risk = RiskGuard(
             desk.instruments,
             lambda account_id: index.of_account(account_id, open_only=True),
             lambda: sessions.next_roll,
             settings.day_boundary,
+            retrack=lambda account_id, day: sessions.track(account_id, day),
         )
+        sessions = self._sessions = Sessions(desk, index, contingency, guard.boundary_of)
         self._entry = OrderEntry(
             desk,
             index,
@@ -166,7 +167,6 @@ class Broker:
         broker = cls(instruments, ids=ids, settings=settings, checks=checks)
         for ledger in state.ledgers:
             broker._accounts[ledger.account_id] = AccountState(ledger)
-            broker._sessions.track(ledger.trading_day)
         for tick in state.quotes:
             if (book := broker._book(tick.symbol)) is not None:
                 book.quote = tick
@@ -190,6 +190,8 @@ class Broker:
             # Checked on the next tick of what it holds, then armed from its figures.
             held = broker._marked_positions(account)
             broker._risk.triggers.arm(account_id, None, held, always=True)
+        for account_id, account in broker._accounts.items():  # each at its rules' boundary
+            broker._sessions.track(account_id, account.ledger.trading_day)
         return broker
 
     def snapshot(self) -> BrokerState:
@@ -215,15 +217,15 @@ class Broker:
         broker already has."""
         if account_id in self._accounts:
             return []
-        day = self._sessions.trading_day(now)
+        day = self._risk.boundary(rules).trading_day(now)
         ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         self._accounts[account_id] = AccountState(ledger)
-        self._sessions.track(day)
         events: list[Event] = [AccountChanged(ledger, now)]
         if rules is not None:
             risk = RiskState.new(account_id, starting_balance, day, now)
             self._risk.track(rules, risk)
             events.append(RiskChanged(risk, rules, now))
+        self._sessions.track(account_id, day)
         return events
 
     def reset_account(self, account_id: str, starting_balance: Decimal, now: float) -> list[Event]:
@@ -239,7 +241,7 @@ class Broker:
                 fresh = Position(account_id, symbol, updated_at=now)
                 account.positions[symbol] = fresh
                 events.append(PositionChanged(fresh, now))
-        day = self._sessions.trading_day(now)
+        day = self._risk.boundary_of(account_id).trading_day(now)
         account.ledger = Ledger(account_id, starting_balance, day, updated_at=now)
         events.append(AccountChanged(account.ledger, now))
         rules = self._risk.rules(account_id)
@@ -252,6 +254,7 @@ class Broker:
                 risk = replace(risk, pending_rules=pending.pending_rules)
             self._risk.track(rules, risk)
             events.append(RiskChanged(risk, rules, now))
+        self._sessions.track(account_id, day)
         return events
 
     # ------------------------------------------------------------------ queries
@@ -345,10 +348,10 @@ class Broker:
         return events
 
     def _flatten_due(self, now: float, events: list[Event]) -> None:
-        """Each account whose `flatten_at` has come: its futures positions closed at market
-        and its working futures orders canceled (other instruments trade on)."""
+        """Each account one of whose trading windows has ended: that family's positions
+        closed at market and its working orders canceled (other families trade on)."""
         instruments = self._desk.instruments
-        for account_id in self._risk.flatten_due(now):
+        for account_id, families in self._risk.flatten_due(now):
             account = self._accounts.get(account_id)
             if account is None:
                 continue
@@ -356,7 +359,7 @@ class Broker:
             symbols = {p.symbol for p in account.positions.values() if p.qty}
             symbols |= {o.symbol for o in working}
             for symbol in sorted(symbols):
-                if instruments[symbol].asset_class is not AssetClass.futures:
+                if instruments[symbol].asset_class not in families:
                     continue
                 position = account.positions.get(symbol)
                 if position is not None and position.qty:

@@ -18,21 +18,34 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-from propdesk.domain import bars, commands, errors, events, ledger, orders, positions, results
+from propdesk.domain import (
+    bars,
+    commands,
+    errors,
+    events,
+    instruments,
+    ledger,
+    orders,
+    positions,
+    results,
+)
 from propdesk.domain.risk import rules as risk_rules
 from propdesk.domain.risk import state as risk_state
+from propdesk.domain.risk import windows as risk_windows
 
 _MODULES: tuple[ModuleType, ...] = (
     bars,
     commands,
     errors,
     events,
+    instruments,
     ledger,
     orders,
     positions,
     results,
     risk_rules,
     risk_state,
+    risk_windows,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from math import inf
 
@@ -15,27 +16,31 @@ from propdesk.domain.orders import OrderStatus
 
 
 class Sessions:
-    """Owns when the next trading day starts; each symbol book caches its current session."""
+    """Owns when the next trading day starts; each symbol book caches its current session.
 
-    __slots__ = ("_accounts", "_boundary", "_end", "_index", "_instruments", "next_roll")
+    Each account's day rolls at its own boundary (`boundary_of`: its rules' calendar, the CME's
+    17:00 in Chicago or the UTC day for crypto); `next_roll` is the earliest of them."""
+
+    __slots__ = ("_accounts", "_boundary_of", "_end", "_index", "_instruments", "next_roll")
 
     def __init__(
-        self, desk: Desk, index: OrderIndex, contingency: Contingency, boundary: DayBoundary
+        self,
+        desk: Desk,
+        index: OrderIndex,
+        contingency: Contingency,
+        boundary_of: Callable[[str], DayBoundary],
     ) -> None:
         self.next_roll = inf
         """When the earliest account's trading day ends; read directly on the tick path."""
-        self._boundary = boundary
+        self._boundary_of = boundary_of
         self._accounts = desk.accounts
         self._instruments = desk.instruments
         self._index = index
         self._end = contingency.end
 
-    def trading_day(self, now: float) -> date:
-        return self._boundary.trading_day(now)
-
-    def track(self, day: date) -> None:
-        """An account trades on `day`: roll it when that day ends (if no earlier roll is due)."""
-        self.next_roll = min(self.next_roll, self._boundary.end_of(day))
+    def track(self, account_id: str, day: date) -> None:
+        """The account trades on `day`: roll it when that day ends (if no earlier roll is due)."""
+        self.next_roll = min(self.next_roll, self._boundary_of(account_id).end_of(day))
 
     def advance(self, now: float) -> list[Event]:
         """Let time pass: roll the trading day, expire day orders whose session has closed."""
@@ -60,10 +65,12 @@ class Sessions:
         return start <= ts < end
 
     def _roll(self, now: float, events: list[Event]) -> None:
-        boundary = self._boundary
-        day = boundary.trading_day(now)
-        for account in self._accounts.values():
+        upcoming = inf
+        for account_id, account in self._accounts.items():
+            boundary = self._boundary_of(account_id)
+            day = boundary.trading_day(now)
             if account.ledger.trading_day < day:
                 account.ledger = account.ledger.rolled(day, now)
                 events.append(AccountChanged(account.ledger, now))
-        self.next_roll = boundary.end_of(day)
+            upcoming = min(upcoming, boundary.end_of(account.ledger.trading_day))
+        self.next_roll = upcoming

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from propdesk.domain.instruments import AssetClass
 from propdesk.domain.risk.report import RiskReport
 from propdesk.domain.risk.rules import DrawdownMode, RiskAction, RuleSet
 from propdesk.domain.risk.state import Lock
 from propdesk.domain.risk.tripwires import Tripwire, TripwireStatus
+from propdesk.domain.risk.windows import Calendar, TradingWindow, zone
 from propdesk.wire.numbers import Number
 
 _FROZEN = ConfigDict(frozen=True)
@@ -19,6 +21,60 @@ _FROZEN = ConfigDict(frozen=True)
 
 def _time(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+class TradingWindowModel(BaseModel):
+    """When new exposure in one instrument family is accepted, and when it is flattened."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    asset_class: AssetClass = Field(description="The instrument family: futures, stock, crypto.")
+    start: time = Field(
+        description="Local time the window opens. Later than `end`: it spans midnight.",
+        examples=["17:00"],
+    )
+    end: time = Field(
+        description="Local time the window closes: new exposure in the family is refused "
+        "from then (`OUTSIDE_TRADING_WINDOW`) until `start`; reducing never is.",
+        examples=["15:10"],
+    )
+    timezone: str = Field(default="America/Chicago", description="IANA time zone of the times.")
+    flatten: bool = Field(
+        default=True,
+        description="At `end`, cancel the family's working orders and close its positions.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)  # ValueError naming the zone: a 422
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _whole_minutes(cls, value: time) -> time:
+        if value.tzinfo is not None or value.second or value.microsecond:
+            raise ValueError("a local time in whole minutes, like 15:10")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise ValueError("start and end must differ")
+        return self
+
+    @classmethod
+    def of(cls, window: TradingWindow) -> Self:
+        return cls(
+            asset_class=window.asset_class,
+            start=window.start,
+            end=window.end,
+            timezone=window.timezone,
+            flatten=window.flatten,
+        )
+
+    def to_domain(self) -> TradingWindow:
+        return TradingWindow(self.asset_class, self.start, self.end, self.timezone, self.flatten)
 
 
 class RiskRulesRead(BaseModel):
@@ -40,8 +96,13 @@ class RiskRulesRead(BaseModel):
     max_consecutive_red_days: int | None
     warning_ratio: Number = Field(description="A tripwire warns once this share of it is used.")
     profit_target: Number | None
-    flatten_at: time | None = Field(
-        description="Local time (Chicago) when futures are flattened and refused until the roll."
+    calendar: Calendar = Field(
+        description="The trading day the rules are measured over: `cme` ends at 17:00 "
+        "America/Chicago, `crypto` is the UTC day (ends at 00:00 UTC)."
+    )
+    windows: list[TradingWindowModel] = Field(
+        description="Trading windows, at most one per asset class; a family without one "
+        "trades whenever its market is open."
     )
 
     @classmethod
@@ -61,7 +122,8 @@ class RiskRulesRead(BaseModel):
             max_consecutive_red_days=rules.max_consecutive_red_days,
             warning_ratio=rules.warning_ratio,
             profit_target=rules.profit_target,
-            flatten_at=rules.flatten_at,
+            calendar=rules.calendar,
+            windows=[TradingWindowModel.of(window) for window in rules.windows],
         )
 
 
@@ -116,7 +178,12 @@ class RiskBase(BaseModel):
     rules: RiskRulesRead = Field(description="The rules in force now.")
     pending_rules: RiskRulesRead | None = Field(
         description="Rules the owner changed to, in force from the next trading day (the "
-        "session roll, 17:00 Chicago); null when no change waits."
+        "roll of `rules.calendar`); null when no change waits."
+    )
+    trading_day: date = Field(description="The trading day the figures of today belong to.")
+    day_ends_at: datetime = Field(
+        description="When it rolls: 17:00 America/Chicago on the `cme` calendar, 00:00 UTC "
+        "on the `crypto` one. Daily locks lift and the counters of the day start again then."
     )
     tripwires: list[TripwireRead]
     daily_pnl: Number = Field(description="P&L today: realized − commissions + unrealized.")
@@ -145,6 +212,10 @@ class RiskBase(BaseModel):
             reason=report.reason,
             rules=RiskRulesRead.of(report.rules),
             pending_rules=None if pending is None else RiskRulesRead.of(pending),
+            trading_day=state.trading_day,
+            day_ends_at=datetime.fromtimestamp(
+                report.rules.calendar.boundary.end_of(state.trading_day), UTC
+            ),
             tripwires=[TripwireRead.of(t) for t in report.tripwires],
             daily_pnl=report.daily_pnl,
             max_loss_floor=report.max_loss_floor,

@@ -13,6 +13,7 @@ from propdesk.domain.broker import Broker, BrokerSettings
 from propdesk.domain.events import OrderCanceled, OrderRejected, RiskBreached, RiskChanged
 from propdesk.domain.orders import OrderSide, OrderStatus, sequential_ids
 from propdesk.domain.risk import RiskAction, RiskCode, RuleSet
+from propdesk.domain.risk.windows import futures_until
 
 from ..builders import ACCOUNT, INSTRUMENTS, NOW, SESSION_CLOSE, bracket, buy, of, sell, tick
 
@@ -148,7 +149,7 @@ def test_flatten_at_when_it_comes_then_futures_flat_orders_canceled_and_new_expo
     None
 ):
     # Arrange: Topstep's 15:10 flatten; long 2 MNQ and a resting limit
-    rules = RuleSet("topstep", max_contracts=5, flatten_at=time(15, 10))
+    rules = RuleSet("topstep", max_contracts=5, windows=(futures_until(time(15, 10)),))
     broker = guarded(rules)
     broker.apply(buy(2), NOW + 1)
     broker.apply(buy(1, "limit", limit_price="19000"), NOW + 2)
@@ -167,7 +168,10 @@ def test_flatten_at_when_it_comes_then_futures_flat_orders_canceled_and_new_expo
     broker.advance(ROLL + 1)
     broker.on_tick(tick("20001", at=ROLL + 60))
     assert of(broker.apply(buy(1), ROLL + 61), OrderRejected) == []
-    assert broker.risk(ACCOUNT).flattened_on is not None  # type: ignore[union-attr]
+    assert broker.risk(ACCOUNT).flattened_at == FLATTEN_AT  # type: ignore[union-attr]
+    flattened = broker.on_tick(tick("20001", at=ROLL + 22 * 3600 + 600))  # Thursday 15:10
+    assert broker.positions(ACCOUNT) == []
+    assert of(flattened, RiskChanged) != []
 
 
 def test_tick_when_80_percent_of_the_daily_limit_is_lost_then_warned_once() -> None:

@@ -76,9 +76,7 @@ def test_from_json_when_stored_before_the_new_rules_then_new_rules_default() -> 
     rule_set = RuleSet.from_json(stored)
 
     # Assert
-    assert rule_set == replace(
-        PRESETS["topstep-100k"].rule_set, profit_target=None, flatten_at=None
-    )
+    assert rule_set == replace(PRESETS["topstep-100k"].rule_set, profit_target=None, windows=())
     assert rule_set.daily_loss_action is RiskAction.liquidate_and_lock
     assert rule_set.micro_weight == D("0.1")
     assert rule_set.warning_ratio == D("0.8")

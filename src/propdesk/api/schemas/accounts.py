@@ -21,10 +21,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from propdesk.domain.accounts import AccountStatus
+from propdesk.domain.instruments import AssetClass
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO
 from propdesk.domain.risk import CUSTOM, PRESETS, DrawdownMode, Preset, RuleSet
+from propdesk.domain.risk.windows import Calendar
 from propdesk.store.models import Account
+from propdesk.wire.risk import TradingWindowModel
 
 MoneyIn = Annotated[
     Decimal,
@@ -72,6 +75,26 @@ class CustomRuleSetCreate(BaseModel):
         le=10_000,
         description="Omitted or null: no limit on the position's size.",
     )
+    calendar: Calendar = Field(
+        default=Calendar.cme,
+        description="The trading day the limits are measured over, and when it rolls: "
+        "`cme` (17:00 America/Chicago, the futures firms' day) or `crypto` (the UTC day).",
+    )
+    windows: list[TradingWindowModel] = Field(
+        default_factory=list,
+        max_length=len(AssetClass),
+        description="Trading windows, at most one per asset class. Omitted or empty: every "
+        "family trades whenever its market is open.",
+        examples=[[{"asset_class": "futures", "start": "17:00", "end": "15:10"}]],
+    )
+
+    @field_validator("windows")
+    @classmethod
+    def _one_window_per_family(cls, windows: list[TradingWindowModel]) -> list[TradingWindowModel]:
+        families = [window.asset_class for window in windows]
+        if len(set(families)) != len(families):
+            raise ValueError("at most one trading window per asset class")
+        return windows
 
     def to_domain(self) -> RuleSet:
         return RuleSet(
@@ -81,6 +104,8 @@ class CustomRuleSetCreate(BaseModel):
             drawdown=self.drawdown,
             locks_at_starting_balance=self.locks_at_starting_balance,
             max_contracts=self.max_contracts,
+            calendar=self.calendar,
+            windows=tuple(window.to_domain() for window in self.windows),
         )
 
 
@@ -185,6 +210,11 @@ class RuleSetRead(BaseModel):
         description="The trailing floor stops rising once it reaches the starting balance."
     )
     max_contracts: int | None
+    calendar: Calendar = Field(
+        default=Calendar.cme,
+        description="The trading day the limits are measured over: `cme` ends at 17:00 "
+        "America/Chicago, `crypto` is the UTC day.",
+    )
 
 
 class AccountRead(BaseModel):
@@ -203,7 +233,10 @@ class AccountRead(BaseModel):
     equity: MoneyOut = Field(description="Balance + unrealized P&L.")
     realized_pnl: MoneyOut
     unrealized_pnl: MoneyOut = Field(description="Of the open positions, at the current marks.")
-    realized_pnl_today: MoneyOut = Field(description="Since the trading day began (17:00 Chicago).")
+    realized_pnl_today: MoneyOut = Field(
+        description="Since the trading day began: 17:00 Chicago on the `cme` calendar, 00:00 "
+        "UTC on the `crypto` one (`rule_set.calendar`)."
+    )
     pnl_today: MoneyOut = Field(
         description="Realized today - commissions today + unrealized (no daily settlement)."
     )

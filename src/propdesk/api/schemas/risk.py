@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -55,13 +55,6 @@ class RiskRulesUpdate(CustomRuleSetCreate):
     profit_target: MoneyIn | None = Field(
         default=None, description="Reported, never enforced. Omitted or null: none."
     )
-    flatten_at: time | None = Field(
-        default=None,
-        description="Local time (Chicago) at which futures positions are closed and working "
-        "futures orders canceled; new futures exposure is refused from then until the day "
-        "rolls at 17:00 (`OUTSIDE_TRADING_WINDOW`). Topstep: 15:10. Omitted or null: none.",
-        examples=["15:10"],
-    )
 
     def to_domain(self) -> RuleSet:
         return RuleSet(
@@ -79,7 +72,8 @@ class RiskRulesUpdate(CustomRuleSetCreate):
             max_consecutive_red_days=self.max_consecutive_red_days,
             warning_ratio=self.warning_ratio,
             profit_target=self.profit_target,
-            flatten_at=self.flatten_at,
+            calendar=self.calendar,
+            windows=tuple(window.to_domain() for window in self.windows),
         )
 
 

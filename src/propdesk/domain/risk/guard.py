@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 from math import inf
-from zoneinfo import ZoneInfo
 
 from propdesk.domain.events import (
     AccountChanged,
@@ -18,7 +17,7 @@ from propdesk.domain.events import (
     RiskBreached,
     RiskChanged,
 )
-from propdesk.domain.instruments import Instrument
+from propdesk.domain.instruments import AssetClass, Instrument
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Marked
 from propdesk.domain.orders import Order
 from propdesk.domain.risk.checks import might_refuse, pre_trade_reason, reduces
@@ -46,6 +45,7 @@ class RiskGuard:
         "_instruments",
         "_next_roll",
         "_notified",
+        "_retrack",
         "_rules",
         "_states",
         "_warned",
@@ -60,10 +60,13 @@ class RiskGuard:
         working: Working,
         next_roll: Callable[[], float],
         boundary: DayBoundary | None = None,
+        retrack: Callable[[str, date], None] | None = None,
     ) -> None:
         self._boundary = boundary or DayBoundary()
+        self._retrack = retrack or (lambda account_id, day: None)
+        """Told of an account whose rules changed: its day may now roll at another boundary."""
         self.next_flatten = inf
-        """The earliest `flatten_at` of any guarded account's trading day not yet done."""
+        """The earliest end of a flattening trading window not yet carried out."""
         self._instruments = instruments
         self._working = working
         self._next_roll = next_roll
@@ -86,34 +89,44 @@ class RiskGuard:
         self._states[state.account_id] = state
         self.next_flatten = min(self.next_flatten, self._flatten_time(rules, state))
 
-    # ------------------------------------------------------------------ the trading window
+    # ------------------------------------------------------------------ calendar and windows
+
+    def boundary(self, rules: RuleSet | None) -> DayBoundary:
+        """When the trading day of an account under `rules` rolls (`RuleSet.calendar`); the
+        broker's own boundary for an account without rules."""
+        return self._boundary if rules is None else rules.calendar.boundary
+
+    def boundary_of(self, account_id: str) -> DayBoundary:
+        return self.boundary(self._rules.get(account_id))
 
     def _flatten_time(self, rules: RuleSet, state: RiskState) -> float:
-        if rules.flatten_at is None or state.flattened_on == state.trading_day:
-            return inf
-        zone = ZoneInfo(self._boundary.timezone)
-        return datetime.combine(state.trading_day, rules.flatten_at, zone).timestamp()
+        """The first end of a flattening window after the last one carried out."""
+        after = _carried_out(state)
+        return min((w.next_end(after) for w in rules.windows if w.flatten), default=inf)
 
-    def outside_window(self, account_id: str, at: float) -> bool:
-        """Past the account's `flatten_at` and before its day rolls: no new futures exposure."""
-        rules, state = self._rules.get(account_id), self._states.get(account_id)
-        if rules is None or state is None or rules.flatten_at is None:
-            return False
-        zone = ZoneInfo(self._boundary.timezone)
-        start = datetime.combine(state.trading_day, rules.flatten_at, zone).timestamp()
-        return start <= at < self._boundary.end_of(state.trading_day)
+    def outside_window(self, account_id: str, asset_class: AssetClass, at: float) -> bool:
+        """The account's window for `asset_class` is closed at `at`: no new exposure in it."""
+        rules = self._rules.get(account_id)
+        window = None if rules is None else rules.window(asset_class)
+        return window is not None and not window.contains(at)
 
-    def flatten_due(self, now: float) -> list[str]:
-        """The accounts whose `flatten_at` has come today (each once a day); marks them done."""
+    def flatten_due(self, now: float) -> list[tuple[str, frozenset[AssetClass]]]:
+        """The accounts one of whose windows has ended since the last flattening, with the
+        families to flatten (each end once); marks them carried out up to `now`."""
         due = []
         upcoming = inf
         for account_id, state in self._states.items():
-            at = self._flatten_time(self._rules[account_id], state)
-            if at <= now:
-                due.append(account_id)
-                self._states[account_id] = replace(state, flattened_on=state.trading_day)
-            else:
-                upcoming = min(upcoming, at)
+            rules = self._rules[account_id]
+            if not rules.windows:
+                continue
+            after = _carried_out(state)
+            ended = frozenset(
+                w.asset_class for w in rules.windows if w.flatten and w.next_end(after) <= now
+            )
+            if ended:
+                due.append((account_id, ended))
+                state = self._states[account_id] = replace(state, flattened_at=now)
+            upcoming = min(upcoming, self._flatten_time(rules, state))
         self.next_flatten = upcoming
         return due
 
@@ -161,8 +174,8 @@ class RiskGuard:
             return None
         state = self._states[account_id]
         instrument = self._instruments.get(order.symbol)
-        futures = instrument is not None and rules.contracts(instrument, order.qty) > 0
-        closed = futures and self.outside_window(account_id, order.created_at)
+        window = None if instrument is None else rules.window(instrument.asset_class)
+        closed = window is not None and not window.contains(order.updated_at)
         if not closed and not might_refuse(rules, state, valuation, order, self._instruments):
             return None  # the common order: no rule near, no working orders walked
         working = list(self._working(account_id))
@@ -206,8 +219,10 @@ class RiskGuard:
                         rules, state, end_balance=end, day=event.ledger.trading_day, now=now
                     )
                     if fresh.pending_rules is not None:
+                        # Windows ended before are not the new rules' to carry out.
                         self._rules[state.account_id] = fresh.pending_rules
-                        fresh = replace(fresh, pending_rules=None)
+                        fresh = replace(fresh, pending_rules=None, flattened_at=now)
+                        self._retrack(state.account_id, fresh.trading_day)
                     self._put(fresh, now, produced)
                     flatten = self._flatten_time(self._rules[state.account_id], fresh)
                     self.next_flatten = min(self.next_flatten, flatten)
@@ -323,7 +338,7 @@ class RiskGuard:
             return []
         if at_once:
             self._rules[account_id] = rules
-            after = replace(state, pending_rules=None, updated_at=now)
+            after = replace(state, pending_rules=None, updated_at=now, flattened_at=now)
             reason = "rules changed by an admin; in force now"
         elif state.lock is not None:
             return []
@@ -336,11 +351,17 @@ class RiskGuard:
         self._put(after, now, events)
         flatten = self._flatten_time(self._rules[account_id], after)
         self.next_flatten = min(self.next_flatten, flatten)
+        if at_once:
+            self._retrack(account_id, after.trading_day)
         return events
 
     def _put(self, state: RiskState, now: float, events: list[Event]) -> None:
         self._states[state.account_id] = state
         events.append(RiskChanged(state, self._rules[state.account_id], now))
+
+
+def _carried_out(state: RiskState) -> float:
+    return state.flattened_at if state.flattened_at is not None else state.updated_at or 0.0
 
 
 def _opens(filled: OrderFilled, held_before: bool, qty_after: Decimal) -> bool:

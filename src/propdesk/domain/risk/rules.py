@@ -12,6 +12,7 @@ from typing import Any
 
 from propdesk.domain.instruments import AssetClass, Instrument
 from propdesk.domain.orders import ZERO
+from propdesk.domain.risk.windows import Calendar, TradingWindow, futures_until
 
 CUSTOM = "custom"
 ONE = Decimal(1)
@@ -78,11 +79,12 @@ class RuleSet:
     warning_ratio: Decimal = Decimal("0.8")
     """The share of a limit used at which its tripwire warns."""
     profit_target: Decimal | None = None
-    flatten_at: time | None = None
-    """Local time (the trading day's time zone, Chicago for the CME) at which futures
-    positions are closed and working futures orders canceled, and after which, until the
-    day rolls, new futures exposure is refused (`OUTSIDE_TRADING_WINDOW`). Topstep: 15:10."""
     """Profit over the starting balance that passes the evaluation; never enforced."""
+    calendar: Calendar = Calendar.cme
+    """The trading day the rules are measured over, and when it rolls (`risk.windows`)."""
+    windows: tuple[TradingWindow, ...] = ()
+    """At most one per asset class: when new exposure in it is accepted, and when it is
+    flattened. A family without one trades whenever its market is open."""
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -107,6 +109,18 @@ class RuleSet:
             raise ValueError(
                 f"daily_loss_action must be a RiskAction, not {self.daily_loss_action!r}"
             )
+        if not isinstance(self.calendar, Calendar):
+            raise ValueError(f"calendar must be a Calendar, not {self.calendar!r}")
+        families = [window.asset_class for window in self.windows]
+        if len(set(families)) != len(families):
+            raise ValueError("at most one trading window per asset class")
+
+    def window(self, asset_class: AssetClass) -> TradingWindow | None:
+        """The trading window of `asset_class`, if the rules set one."""
+        for window in self.windows:
+            if window.asset_class is asset_class:
+                return window
+        return None
 
     def loss_floor(self, starting_balance: Decimal, balance_high: Decimal) -> Decimal | None:
         """The balance at or below which the account fails, given the high it trails; None
@@ -146,14 +160,19 @@ class RuleSet:
             "max_consecutive_red_days": self.max_consecutive_red_days,
             "warning_ratio": str(self.warning_ratio),
             "profit_target": _decimal_json(self.profit_target),
-            "flatten_at": None if self.flatten_at is None else self.flatten_at.isoformat("minutes"),
+            "calendar": self.calendar.value,
+            "windows": [window.to_json() for window in self.windows],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RuleSet:
-        """What `to_json` wrote, also before limits were optional (every limit a value) and
-        before the rules after `max_contracts` existed (a missing one takes its default)."""
+        """What `to_json` wrote, also before limits were optional (every limit a value),
+        before the rules after `max_contracts` existed (a missing one takes its default), and
+        before trading windows (a `flatten_at` is the futures window that ends then)."""
         defaults = _DEFAULTS
+        windows = tuple(TradingWindow.from_json(w) for w in data.get("windows") or ())
+        if not windows and data.get("flatten_at") is not None:
+            windows = (futures_until(time.fromisoformat(str(data["flatten_at"]))),)
         return cls(
             name=str(data["name"]),
             daily_loss_limit=_decimal(data.get("daily_loss_limit")),
@@ -169,15 +188,12 @@ class RuleSet:
             max_consecutive_red_days=_count(data.get("max_consecutive_red_days")),
             warning_ratio=_ratio(data.get("warning_ratio"), defaults.warning_ratio),
             profit_target=_decimal(data.get("profit_target")),
-            flatten_at=_time(data.get("flatten_at")),
+            calendar=Calendar(data.get("calendar", Calendar.cme)),
+            windows=windows,
         )
 
 
 _DEFAULTS = RuleSet(CUSTOM)
-
-
-def _time(value: Any) -> time | None:
-    return None if value is None else time.fromisoformat(str(value))
 
 
 def _decimal_json(value: Decimal | None) -> str | None:
@@ -212,7 +228,8 @@ class Preset:
 def _topstep(size: int, daily: int, trailing: int, contracts: int, target: int) -> Preset:
     """Topstep's Trading Combine as published: end-of-day trailing maximum loss that locks
     at the starting balance, a daily loss limit that flattens and locks until the next
-    session, a cap in minis (ten micros count as one), flat by 15:10 in Chicago."""
+    session, a cap in minis (ten micros count as one), futures from the 17:00 open and flat
+    by 15:10 in Chicago."""
     return Preset(
         rule_set=RuleSet(
             name=f"topstep-{size // 1000}k",
@@ -224,7 +241,8 @@ def _topstep(size: int, daily: int, trailing: int, contracts: int, target: int) 
             daily_loss_action=RiskAction.liquidate_and_lock,
             micro_weight=Decimal("0.1"),
             profit_target=Decimal(target),
-            flatten_at=time(15, 10),
+            calendar=Calendar.cme,
+            windows=(futures_until(time(15, 10)),),
         ),
         starting_balance=Decimal(size),
     )

@@ -21,7 +21,7 @@ class RiskCode(StrEnum):
     MAX_LOSS_LIMIT = "MAX_LOSS_LIMIT"
     MAX_TRADES = "MAX_TRADES"
     OUTSIDE_TRADING_WINDOW = "OUTSIDE_TRADING_WINDOW"
-    """Reserved for trading-hours rules; nothing here returns it yet."""
+    """The instrument's family is outside its trading window (`RuleSet.windows`)."""
     CONSECUTIVE_RED_DAYS = "CONSECUTIVE_RED_DAYS"
 
 
@@ -68,8 +68,10 @@ class RiskState:
     """The sum of the closed days' P&L."""
     lock: Lock | None = None
     updated_at: float | None = None
-    flattened_on: date | None = None
-    """The trading day whose `flatten_at` flattening was done (it happens once a day)."""
+    flattened_at: float | None = None
+    """UNIX seconds up to which the trading windows' ends have been carried out (their
+    positions flattened): the next end after it is the next to do. None (a state stored
+    before windows had ends): from `updated_at`."""
     pending_rules: RuleSet | None = None
     """Rules the owner chose, enforced from the next trading day (the roll puts them in
     force); None when no change waits."""
@@ -85,6 +87,7 @@ class RiskState:
             day_start_balance=starting_balance,
             week=iso_week(day),
             updated_at=now,
+            flattened_at=now,
         )
 
     @property
