@@ -196,8 +196,8 @@ class AccountUnsubscribeMessage(AccountTopicMessage):
 
 
 class RiskSubscribeMessage(AccountTopicMessage):
-    """An account's standing against its rules. Accepted (ownership checked), but nothing
-    publishes `risk.update` yet: the risk engine will."""
+    """An account's standing against its rules: a snapshot, then `risk.update` after every
+    change of its risk state or of its money (ownership checked)."""
 
     type: Literal["risk.subscribe"] = "risk.subscribe"
 
