@@ -34,6 +34,9 @@ class _Trip:
     `low` and `high` bound the marks since the last fill: the average entry and the quantity
     held stay put between fills, so an excursion is monotonic in the price there and a mark
     inside [low, high] cannot beat a maximum. That makes most marks two comparisons.
+
+    The ids and tags are tuples grown in place of lists: a frozen trip shares them as they
+    are, and a rebuild leaves the garbage collector half the containers to track.
     """
 
     __slots__ = (
@@ -102,11 +105,11 @@ class _Trip:
     strategy: str | None
     setup: str | None
     regime: str | None
-    tags: list[str]
+    tags: tuple[str, ...]
     notes: str
     screenshot_url: str | None
-    fill_ids: list[str]
-    order_ids: dict[str, None]
+    fill_ids: tuple[str, ...]
+    order_ids: tuple[str, ...]
 
     def excursion(self, price: Decimal) -> bool:
         """Takes `price` as a mark; True when MAE or MFE (price or money) grew."""
@@ -170,7 +173,7 @@ class _Trip:
             self.regime = context.regime
         for tag in context.tags:
             if tag not in self.tags:
-                self.tags.append(tag)
+                self.tags += (tag,)
 
     def freeze(self, closed_at: float | None) -> RoundTrip:
         risk, source = self.risk()
@@ -202,11 +205,11 @@ class _Trip:
             self.strategy,
             self.setup,
             self.regime,
-            tuple(self.tags),
+            self.tags,
             self.notes,
             self.screenshot_url,
-            tuple(self.fill_ids),
-            tuple(self.order_ids),
+            self.fill_ids,
+            self.order_ids,
             self.updated_at,
         )
 
@@ -355,7 +358,7 @@ class Journal:
             if notes is not None:
                 state.notes = notes
             if tags is not None:
-                state.tags = list(dict.fromkeys(tags))
+                state.tags = tuple(dict.fromkeys(tags))
             if setup is not None:
                 state.setup = None if clear_setup else setup
             if screenshot_url is not None:
@@ -411,12 +414,15 @@ class Journal:
         qty, price, ts = fill.qty, fill.price, fill.ts
         if state is None:
             state = self._start(key, fill, qty, fill.commission, point_value)
-            self._after(state, context, ts)
+            if context is not NO_CONTEXT:
+                self._after(state, context, ts)
             return [state]
-        state.excursion(price)  # the fill's price marks the trip as it was
+        if not state.low <= price <= state.high:
+            state.excursion(price)  # the fill's price marks the trip as it was
         fill_id, order_id = fill.id, fill.order_id
-        state.fill_ids.append(fill_id)
-        state.order_ids[order_id] = None
+        state.fill_ids += (fill_id,)
+        if order_id not in state.order_ids:
+            state.order_ids += (order_id,)
         state.updated_at = ts
         if fill.side is state.side:
             value = qty * price
@@ -429,7 +435,8 @@ class Journal:
             if held > state.max_qty:
                 state.max_qty = held
             state.low = state.high = price
-            self._after(state, context, ts)
+            if context is not NO_CONTEXT:
+                self._after(state, context, ts)
             return [state]
         # The ledger's arithmetic (positions.apply_fill), step for step, so the sums agree.
         held = state.qty
@@ -444,7 +451,8 @@ class Journal:
             state.cost -= taken
             if state.qty:
                 state.low = state.high = price
-                self._after(state, context, ts)
+                if context is not NO_CONTEXT:
+                    self._after(state, context, ts)
                 return [state]
             self._close(key, state, ts)
             return [state]
@@ -455,7 +463,8 @@ class Journal:
         state.cost = ZERO
         self._close(key, state, ts)
         following = self._start(key, fill, qty - closed, fill.commission - share, point_value)
-        self._after(following, context, ts)
+        if context is not NO_CONTEXT:
+            self._after(following, context, ts)
         return [state, following]
 
     def _start(
@@ -484,18 +493,16 @@ class Journal:
         state.default_risk = _positive(self._default_risk(account_id))
         state.initial_stop = None
         state.strategy = state.setup = state.regime = None
-        state.tags = []
+        state.tags = ()
         state.notes = ""
         state.screenshot_url = None
-        state.fill_ids = [fill.id]
-        state.order_ids = {fill.order_id: None}
+        state.fill_ids = (fill.id,)
+        state.order_ids = (fill.order_id,)
         self._open[key] = state
         self._open_by_id[state.id] = state
         return state
 
     def _after(self, state: _Trip, context: TripContext, ts: float) -> None:
-        if context is NO_CONTEXT:
-            return
         state.label(context)
         if context.stop is not None:
             state.take_stop(context.stop, ts, self._stop_window)
@@ -548,9 +555,9 @@ def _thaw(trip: RoundTrip, default_risk: DefaultRisk) -> _Trip:
     state.strategy = trip.strategy
     state.setup = trip.setup
     state.regime = trip.regime
-    state.tags = list(trip.tags)
+    state.tags = trip.tags
     state.notes = trip.notes
     state.screenshot_url = trip.screenshot_url
-    state.fill_ids = list(trip.fill_ids)
-    state.order_ids = dict.fromkeys(trip.order_ids)
+    state.fill_ids = trip.fill_ids
+    state.order_ids = trip.order_ids
     return state
