@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from propdesk.domain.journal import Journal
+from propdesk.domain.journal import Journal, TripContext
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import ZERO, OrderSide
 from propdesk.domain.positions import Position, apply_fill
@@ -108,3 +108,35 @@ def test_apply_fill_when_any_fills_then_trips_net_pnl_sums_to_the_ledgers_realiz
         assert min(trip.mae_price, trip.mfe_price, trip.mae, trip.mfe) >= 0
         if not trip.is_open:
             assert trip.exit_qty == trip.entry_qty
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=steps, cut=st.integers(0, 40), marks=st.lists(st.integers(1, 40_000), max_size=5))
+def test_restore_when_cut_anywhere_then_carrying_on_gives_the_uninterrupted_trips(
+    steps: list[tuple[str, OrderSide, int, int, int]], cut: int, marks: list[int]
+) -> None:
+    executions = [
+        (
+            fill(
+                side.value,
+                qty,
+                price_steps * PRICE_STEP[symbol],
+                commission=Decimal(cents) / 100,
+                at=NOW + i,
+                symbol=symbol,
+            ),
+            POINT_VALUES[symbol],
+            TripContext(stop=price_steps * PRICE_STEP[symbol] - side.sign, tags=(symbol,)),
+        )
+        for i, (symbol, side, qty, price_steps, cents) in enumerate(steps)
+    ]
+    uninterrupted = Journal.rebuild(executions[:cut], default_risk=lambda account: Decimal(9))
+    for price in marks:
+        uninterrupted.mark(ACCOUNT, "MNQ", price * PRICE_STEP["MNQ"], NOW + cut)
+    restored = Journal.restore(uninterrupted.trips(), default_risk=lambda account: Decimal(9))
+
+    for journal in (uninterrupted, restored):
+        for execution, point_value, context in executions[cut:]:
+            journal.apply_fill(execution, point_value, stop=context.stop, tags=context.tags)
+
+    assert restored.trips() == uninterrupted.trips()
