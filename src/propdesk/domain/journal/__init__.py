@@ -2,11 +2,11 @@
 
 from propdesk.domain.journal.journal import (
     DEFAULT_STOP_WINDOW,
-    DefaultRisk,
     Journal,
     TripNotFound,
     no_default_risk,
 )
+from propdesk.domain.journal.state import DefaultRisk
 from propdesk.domain.journal.trips import NO_CONTEXT, RiskSource, RoundTrip, TripContext
 
 __all__ = [
