@@ -96,7 +96,7 @@ def apply_fill(
         return grown, ZERO
     size = abs(held)
     closed = min(qty, size)
-    taken = position.cost if closed == size else _pro_rata(position.cost, closed, size)
+    taken = position.cost if closed == size else pro_rata(position.cost, closed, size)
     direction = 1 if held > 0 else -1
     realized = (closed * price - taken) * direction * point_value
     total = position.realized_pnl + realized
@@ -122,8 +122,11 @@ def apply_fill(
     return after, realized
 
 
-def _pro_rata(cost: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+def pro_rata(cost: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """The cost share of `part` of `whole` contracts, to at most COST_QUANTUM.
+
+    The journal splits a position's cost and a reversal's commission with it, so that its
+    figures are the ledger's to the last digit.
 
     Even an exact share is rounded when it is finer than that: carried on, its digits would
     outgrow the context's precision in later sums (which would then round silently) and
