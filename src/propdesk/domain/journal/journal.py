@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
+from itertools import count
 
 from propdesk.domain.journal.state import DefaultRisk, TripState, opened, positive, thaw
 from propdesk.domain.journal.trips import NO_CONTEXT, RoundTrip, TripContext
@@ -17,6 +19,35 @@ DEFAULT_STOP_WINDOW = 60.0
 
 def no_default_risk(account_id: str) -> Decimal | None:
     return None
+
+
+_Entry = tuple[Decimal, int, TripState]
+"""(bound, insertion order, the trip): the order breaks ties, so states never compare."""
+_ORDER = count()
+
+
+class _Watch:
+    """One symbol's heaps: longs' highs, longs' lows (negated), shorts' highs, shorts' lows."""
+
+    __slots__ = ("heaps", "pushes")
+
+    def __init__(self) -> None:
+        self.heaps: tuple[list[_Entry], ...] = ([], [], [], [])
+        self.pushes = 0
+
+    def compact(self, live: Mapping[str, TripState]) -> None:
+        """Drop the entries of closed trips and of bounds since reset."""
+        for index, heap in enumerate(self.heaps):
+            highs = index % 2 == 0
+            kept = [
+                entry
+                for entry in heap
+                if live.get(entry[2].id) is entry[2]
+                and entry[0] == (entry[2].high if highs else -entry[2].low)
+            ]
+            heapq.heapify(kept)
+            heap[:] = kept
+        self.pushes = sum(len(heap) for heap in self.heaps)
 
 
 class TripNotFound(KeyError):
@@ -46,13 +77,19 @@ class Journal:
         *,
         default_risk: DefaultRisk = no_default_risk,
         stop_window: float = DEFAULT_STOP_WINDOW,
+        retain_closed: bool = True,
     ) -> None:
         self._default_risk = default_risk
         self._stop_window = stop_window
+        self._retain_closed = retain_closed
+        """False (the engine's journal): a closed trip is given once, then forgotten; the
+        store keeps it. True (a rebuild, the tests): `trips()` has them all."""
         self._open: dict[tuple[str, str], TripState] = {}
         self._open_by_id: dict[str, TripState] = {}
         self._closed: dict[str, RoundTrip] = {}
         self._seq: dict[tuple[str, str], int] = {}
+        self._watch: dict[str, _Watch] = {}
+        """Per symbol, the open trips' mark bounds in heaps (see `quote`)."""
 
     # ------------------------------------------------------------------ building
 
@@ -83,10 +120,17 @@ class Journal:
         *,
         default_risk: DefaultRisk = no_default_risk,
         stop_window: float = DEFAULT_STOP_WINDOW,
+        last_seq: Mapping[tuple[str, str], int] | None = None,
+        retain_closed: bool = True,
     ) -> Journal:
         """The journal that produced `trips` (its `trips()`), to carry on from: a restart that
-        loads the stored trips instead of replaying every execution."""
-        journal = cls(default_risk=default_risk, stop_window=stop_window)
+        loads the stored trips instead of replaying every execution. A caller that loads only
+        the open trips gives each (account, symbol)'s last trip number in `last_seq`, so that
+        the next trip is numbered after the closed ones."""
+        journal = cls(
+            default_risk=default_risk, stop_window=stop_window, retain_closed=retain_closed
+        )
+        journal._seq.update(last_seq or {})
         for trip in trips:
             key = (trip.account_id, trip.symbol)
             journal._seq[key] = max(journal._seq.get(key, 0), trip.seq)
@@ -96,6 +140,7 @@ class Journal:
             state = thaw(trip, default_risk)
             journal._open[key] = state
             journal._open_by_id[trip.id] = state
+            journal._watched(state)
         return journal
 
     def apply_fill(
@@ -120,10 +165,66 @@ class Journal:
         else:
             context = TripContext(stop, strategy, setup, regime, tags)
         touched = self._apply(fill, point_value, context)
-        return [
-            self._closed[state.id] if state.id in self._closed else state.freeze(None)
-            for state in touched
-        ]
+        trips = []
+        for state in touched:
+            if state.id in self._open_by_id:
+                self._watched(state)
+                trips.append(state.freeze(None))
+            elif self._retain_closed:
+                trips.append(self._closed[state.id])
+            else:
+                trips.append(self._closed.pop(state.id))
+        return trips
+
+    def quote(self, symbol: str, bid: Decimal, ask: Decimal, ts: float) -> None:
+        """Marks every open trip in `symbol` with the quote's closing side: a long at `bid`,
+        a short at `ask` (pass the last price as both to mark at the last trade).
+
+        Nothing is returned nor published: a trip's excursions reach its readers with its
+        next fill, and are final when it closes. The cost is that of the trips whose bounds
+        the quote crosses (the common quote: four comparisons): per symbol and side, a
+        min-heap of the trips' highs and a max-heap of their lows; entries left behind by a
+        fill or a close are recognised and dropped when they come up.
+        """
+        watch = self._watch.get(symbol)
+        if watch is None:
+            return
+        longs_high, longs_low, shorts_high, shorts_low = watch.heaps
+        if longs_high and longs_high[0][0] < bid:
+            self._raise(longs_high, bid, ts, True)
+        if longs_low and -longs_low[0][0] > bid:
+            self._raise(longs_low, bid, ts, False)
+        if shorts_high and shorts_high[0][0] < ask:
+            self._raise(shorts_high, ask, ts, True)
+        if shorts_low and -shorts_low[0][0] > ask:
+            self._raise(shorts_low, ask, ts, False)
+
+    def _raise(self, heap: list[_Entry], price: Decimal, ts: float, highs: bool) -> None:
+        live = self._open_by_id
+        while heap:
+            key, _, state = heap[0]
+            bound = key if highs else -key
+            if (bound >= price) if highs else (bound <= price):
+                return
+            heapq.heappop(heap)
+            if live.get(state.id) is not state or bound != (state.high if highs else state.low):
+                continue  # a closed trip's, or a bound a fill has since reset
+            if state.excursion(price):
+                state.updated_at = ts
+            heapq.heappush(heap, (price if highs else -price, next(_ORDER), state))
+
+    def _watched(self, state: TripState) -> None:
+        """Watch an open trip's bounds from here (after a fill reset them to its price)."""
+        watch = self._watch.get(state.symbol)
+        if watch is None:
+            watch = self._watch[state.symbol] = _Watch()
+        longs = state.direction > 0
+        high, low = watch.heaps[0:2] if longs else watch.heaps[2:4]
+        heapq.heappush(high, (state.high, next(_ORDER), state))
+        heapq.heappush(low, (-state.low, next(_ORDER), state))
+        watch.pushes += 1
+        if watch.pushes > 64 and watch.pushes > 8 * len(self._open_by_id):
+            watch.compact(self._open_by_id)
 
     def mark(self, account_id: str, symbol: str, price: Decimal, ts: float) -> RoundTrip | None:
         """The open trip, when the mark at `price` grew its MAE or MFE; None otherwise (most
