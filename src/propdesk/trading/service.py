@@ -288,12 +288,16 @@ async def list_orders(
     limit: int,
     offset: int,
     nested: bool,
+    strategy: str | None = None,
+    tag: str | None = None,
 ) -> list[OrderView]:
     orders = await store.list_orders(
         session,
         account_id,
         status=status,
         symbol=_canonical(catalogue, symbol),
+        strategy=strategy,
+        tag=tag,
         after=_utc(after),
         until=_utc(until),
         limit=limit,
