@@ -1,7 +1,8 @@
-"""The account's status at a glance: active or locked and why, its day in R (R is 1% of the
-starting balance for now), and the fields later issues fill still null.
+"""The account's status at a glance: active or locked and why, its day in R (the account's
+own `risk_per_trade`, else 1% of the starting balance), and the fields later issues fill
+still null.
 
-MNQ: $2 a point, $0.62 a side. A topstep-50k account: R = 500.
+MNQ: $2 a point, $0.62 a side. A topstep-50k account: R = 500 by default.
 """
 
 from __future__ import annotations
@@ -82,3 +83,53 @@ async def test_status_when_the_account_is_custom_then_r_is_one_percent_of_its_st
     status = await _status(big)
 
     assert status["risk_per_trade"] == 2500
+
+
+async def test_status_when_the_account_sets_its_r_then_its_figures_are_in_that_r(
+    combine: Desk,
+) -> None:
+    # Arrange: R = 250; long 5 MNQ at 21,000.25 ($3.10 paid); bid 20,975.25: −250 open
+    patched = await combine.request("PATCH", "", json={"risk_per_trade": 250})
+    assert patched.status_code == 200, patched.text
+    await combine.placed(symbol="MNQ", qty=5)
+    await combine.quote("MNQ", "20975.25", "20975.50", ts=MONDAY_NOON_CHICAGO + 5)
+    # Act
+    status = await _status(combine)
+    # Assert
+    assert status["risk_per_trade"] == 250
+    assert status["current_r"] == -1  # −250 ÷ 250
+    assert status["daily_pnl_r"] == -1.01  # −253.10 ÷ 250 = −1.0124
+
+
+async def test_status_when_the_accounts_r_is_reset_then_back_to_one_percent(
+    combine: Desk,
+) -> None:
+    # Long 5 MNQ, −250 open, −253.10 today (as above)
+    await combine.request("PATCH", "", json={"risk_per_trade": 125.5})
+    await combine.placed(symbol="MNQ", qty=5)
+    await combine.quote("MNQ", "20975.25", "20975.50", ts=MONDAY_NOON_CHICAGO + 5)
+    own = await _status(combine)
+
+    await combine.request("PATCH", "", json={"risk_per_trade": None})
+    default = await _status(combine)
+
+    assert (own["risk_per_trade"], own["current_r"], own["daily_pnl_r"]) == (125.5, -1.99, -2.02)
+    assert (default["risk_per_trade"], default["current_r"], default["daily_pnl_r"]) == (
+        500,
+        -0.5,
+        -0.51,
+    )
+
+
+async def test_status_when_opened_with_an_r_then_that_r(combine: Desk) -> None:
+    response = await combine.client.post(
+        "/api/v1/accounts",
+        json={"name": "own-r", "rule_set": "topstep-50k", "risk_per_trade": 400},
+        headers=combine.headers,
+    )
+    assert response.status_code == 201, response.text
+    own = type(combine)(combine.client, combine.services, combine.user, response.json()["id"])
+
+    status = await _status(own)
+
+    assert status["risk_per_trade"] == 400

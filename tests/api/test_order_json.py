@@ -74,6 +74,8 @@ def orders(draw: st.DrawFn) -> Order:
         leg=draw(st.none() | st.sampled_from(LegRole)),
         sibling_id=draw(st.none() | ids.map(OrderId)),
         reject_reason=draw(st.none() | st.sampled_from(["INVALID_TICK", "MARKET_CLOSED"])),
+        strategy=draw(st.none() | ids),
+        tag=draw(st.none() | ids),
     )
 
 

@@ -1,5 +1,5 @@
 """Kill -9 in the middle of a stream of orders: every acknowledged order is there exactly once
-after the restart, and the working ones still work.
+after the restart, with its labels, and the working ones still work.
 
 The server is a real uvicorn process on the test's database (SQLite file or PostgreSQL).
 """
@@ -87,6 +87,8 @@ def _body(n: int) -> dict[str, object]:
         "limit_price": 1000.0 + n % 100,
         "time_in_force": "gtc",
         "client_order_id": f"durable-{n}",
+        "strategy": "durable",
+        "tag": f"stream-{n % STREAMS}",
     }
 
 
@@ -160,6 +162,12 @@ async def test_server_when_killed_mid_stream_then_every_acked_order_survives_onc
             assert doubled == []
             assert all(by_client_id[c][0]["id"] == order_id for c, order_id in acked.items())
             assert {o["status"] for o in orders} == {"new"}
+            # with the labels they were placed with
+            assert all(o["strategy"] == "durable" for o in orders)
+            assert all(o["tag"] == f"stream-{int(str(o['client_order_id'])[8:]) % STREAMS}"
+                       for o in orders)  # fmt: skip
+            tagged = await http.get(path, params={"status": "all", "tag": "stream-0", "limit": 500})
+            assert {o["tag"] for o in tagged.json()} == {"stream-0"}
 
             # Retrying what was in flight at the kill never doubles an order.
             highest = max(int(str(c).split("-")[1]) for c in by_client_id)

@@ -12,9 +12,9 @@ import pytest
 
 from propdesk.bus.base import Topics
 from propdesk.domain.bars import Tick
-from propdesk.domain.commands import CancelOrder, SubmitOrder
+from propdesk.domain.commands import CancelOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.events import OrderAccepted, OrderFilled
-from propdesk.domain.orders import OrderSide, OrderStatus, OrderType, TimeInForce
+from propdesk.domain.orders import OrderClass, OrderSide, OrderStatus, OrderType, TimeInForce
 from propdesk.domain.results import ResetAccount
 from propdesk.engine.engine import Engine
 from propdesk.services import Services
@@ -160,6 +160,30 @@ async def test_engine_when_restarted_then_working_orders_and_positions_are_back(
     snapshot = restarted.account(account_id)
     assert snapshot is not None
     assert snapshot.ledger == services.engine.broker.account(account_id).ledger  # type: ignore[union-attr]
+
+
+async def test_engine_when_restarted_then_a_brackets_labels_are_back_on_every_order(
+    services: Services, client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    # Arrange: a working bracket entry, its legs held, all labelled by the submission
+    account_id = await open_account(client, (await make_user()).headers)
+    await quote(services, "BTCUSD", "100.00", "100.01")
+    placed = await services.engine.send(
+        SubmitOrder(
+            account_id, "BTCUSD", OrderSide.buy, Decimal("0.1"), OrderType.limit,
+            TimeInForce.gtc, limit_price=Decimal("95"), order_class=OrderClass.bracket,
+            take_profit=TakeProfit(Decimal("110")), stop_loss=StopLoss(stop_price=Decimal("90")),
+            strategy="orb", tag="opening drive",
+        )
+    )  # fmt: skip
+    assert placed.order is not None
+    # Act
+    restarted = Engine(services.database, services.catalogue, services.bus)
+    await restarted._restore()
+    # Assert
+    restored = restarted.open_orders(account_id)
+    assert restored == services.engine.open_orders(account_id)
+    assert [(o.strategy, o.tag) for o in restored] == [("orb", "opening drive")] * 3
 
 
 async def test_reset_when_sent_then_orders_canceled_positions_gone_balance_restored(

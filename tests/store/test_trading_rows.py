@@ -68,14 +68,15 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 def _traded() -> tuple[Broker, Changes]:
     """A bracket bought at market and filled: orders (an entry, two legs), a fill, a
-    position and a ledger, with prices, quantities, money and times in every column."""
+    position and a ledger, with prices, quantities, money, times and labels in every
+    column."""
     broker = Broker(INSTRUMENTS, ids=sequential_ids())
     broker.open_account(str(ACCOUNT), Decimal(50_000), NOW)
     broker.on_tick(tick("21000.25"))
     events = broker.apply(
         bracket(
             OrderSide.buy, 2, take_profit="21010.5", stop="20990.75",
-            account_id=str(ACCOUNT), client_order_id="cid-1",
+            account_id=str(ACCOUNT), client_order_id="cid-1", strategy="orb", tag="pullback",
         ),
         NOW + 0.123456,
     )  # fmt: skip
@@ -154,7 +155,7 @@ async def test_save_when_more_rows_than_one_statement_takes_then_every_row_store
 ) -> None:
     _, changes = _traded()
     entry = next(iter(changes.orders.values()))
-    # 2,500 orders × 30 columns: more parameters than one SQLite statement takes (32,766).
+    # 2,500 orders × 32 columns: more parameters than one SQLite statement takes (32,766).
     many = [
         replace(entry, id=OrderId(f"o-{n}"), client_order_id=f"c-{n}", seq=n, parent_id=None)
         for n in range(2_500)

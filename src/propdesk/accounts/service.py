@@ -28,7 +28,10 @@ async def open_account(
     starting_balance: Decimal,
     rule_set: RuleSet,
     now: datetime,
+    risk_per_trade: Decimal | None = None,
 ) -> Account:
+    """`risk_per_trade`: the account's own R in money (less than `starting_balance`), or
+    None for the default."""
     if await account_rows.name_taken(session, owner_id, name):
         raise ConflictError(
             f"you already have an account named {name!r}", code="ACCOUNT_NAME_TAKEN"
@@ -40,6 +43,7 @@ async def open_account(
         currency=currency,
         starting_balance=starting_balance,
         rule_set=rule_set.to_json(),
+        risk_per_trade=risk_per_trade,
         now=now,
     )
     await account_rows.add_period(
@@ -74,6 +78,15 @@ async def rename_account(
                 f"you already have an account named {name!r}", code="ACCOUNT_NAME_TAKEN"
             )
         account.name = name
+        account.updated_at = now
+    return account
+
+
+def set_risk_per_trade(account: Account, risk_per_trade: Decimal | None, now: datetime) -> Account:
+    """The account's own R in money (the caller checked it is less than the starting
+    balance), or None for the default. Not trading state: the engine never reads it."""
+    if risk_per_trade != account.risk_per_trade:
+        account.risk_per_trade = risk_per_trade
         account.updated_at = now
     return account
 

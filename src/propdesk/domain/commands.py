@@ -48,6 +48,11 @@ class SubmitOrder:
     order_class: OrderClass = OrderClass.simple
     take_profit: TakeProfit | None = None
     stop_loss: StopLoss | None = None
+    strategy: str | None = None
+    """What places it (a strategy plug-in, the trader's name for a system): 1–64 printable
+    characters, or None. Its orders, legs included, carry it."""
+    tag: str | None = None
+    """The setup it is placed on, as `strategy`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ class RejectReason(StrEnum):
     INVALID_CLIENT_ORDER_ID = "INVALID_CLIENT_ORDER_ID"
     """Not 1–64 characters."""
     UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
+    INVALID_LABEL = "INVALID_LABEL"
+    """A `strategy` or `tag` that is not 1–64 printable characters."""
     INVALID_QUANTITY = "INVALID_QUANTITY"
     """Not positive, not a multiple of the lot step, more than the position, or a leg's."""
     INVALID_PRICE = "INVALID_PRICE"

@@ -45,6 +45,7 @@ from propdesk.domain.validation import (
     MAX_CLIENT_ORDER_ID,
     MAX_SYMBOL,
     fingerprint,
+    labels_storable,
     modified_prices,
     modify_reason,
     quantity_reason,
@@ -158,6 +159,9 @@ class OrderEntry:
             return
         if instrument is None and not storable(command.symbol, MAX_SYMBOL):
             events.append(CommandRejected(command.account_id, command, _R.UNKNOWN_SYMBOL, now))
+            return
+        if not labels_storable(command):
+            events.append(CommandRejected(command.account_id, command, _R.INVALID_LABEL, now))
             return
         symbol = instrument.symbol if instrument else command.symbol
         print_ = fingerprint(command, symbol)

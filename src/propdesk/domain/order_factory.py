@@ -44,7 +44,8 @@ class OrderFactory:
         """The order a submission makes, then its legs (bracket) or its sibling (OCO).
 
         Bracket legs sit on the other side, held, for the entry's quantity. An OCO's
-        submitted order is its take-profit leg; its stop-loss leg works beside it.
+        submitted order is its take-profit leg; its stop-loss leg works beside it. Every
+        leg carries the submission's `strategy` and `tag`.
         """
         oco = command.order_class is OrderClass.oco
         tp, sl = command.take_profit, command.stop_loss
@@ -69,6 +70,8 @@ class OrderFactory:
             expires_at=expiry(instrument, command.time_in_force, now) if instrument else None,
             leg=LegRole.take_profit if oco else None,
             fingerprint=fingerprint,
+            strategy=command.strategy,
+            tag=command.tag,
         )
         if command.order_class is OrderClass.simple or tp is None or sl is None:
             return [entry]

@@ -172,6 +172,11 @@ class Order:
     reject_reason: str | None = None
     fingerprint: str = ""
     """The parameters it was submitted with, to tell a retry from a conflict."""
+    strategy: str | None = None
+    """What placed it: a strategy plug-in, or the trader's own name for a system. Bracket and
+    OCO legs carry their entry's; the journal copies the entry order's into the trip."""
+    tag: str | None = None
+    """The setup it was placed on (like ProjectX's custom tag); legs and trips as `strategy`."""
 
     @property
     def open_qty(self) -> Decimal:

@@ -15,6 +15,8 @@ _R = RejectReason
 _IMMEDIATE = frozenset({TimeInForce.ioc, TimeInForce.fok})
 _HUNDRED = Decimal(100)
 MAX_CLIENT_ORDER_ID = 64
+MAX_LABEL = 64
+"""An order's `strategy` and `tag`: at most this many characters."""
 
 
 def quantity_reason(qty: Decimal, instrument: Instrument) -> str | None:
@@ -87,6 +89,13 @@ MAX_SYMBOL = 32
 def storable(text: str, limit: int) -> bool:
     """1 to `limit` printable characters: what an id or a symbol may be."""
     return 1 <= len(text) <= limit and text.isprintable()
+
+
+def labels_storable(command: SubmitOrder) -> bool:
+    """The submission's `strategy` and `tag` are absent, or storable labels."""
+    return all(
+        label is None or storable(label, MAX_LABEL) for label in (command.strategy, command.tag)
+    )
 
 
 def submit_reason(
@@ -228,7 +237,10 @@ def pair_reason(
 
 
 def fingerprint(command: SubmitOrder, symbol: str) -> str:
-    """The submission's parameters in a canonical form: 2 and 2.0 are the same quantity."""
+    """The submission's parameters in a canonical form: 2 and 2.0 are the same quantity.
+
+    The labels (`strategy`, `tag`) are part of it: a retry that changes them is a conflict.
+    """
 
     def number(value: Decimal | None) -> str:
         return "" if value is None else str(value.normalize())
@@ -252,7 +264,15 @@ def fingerprint(command: SubmitOrder, symbol: str) -> str:
             number(p) for p in (sl.stop_price, sl.limit_price, sl.trail_price, sl.trail_percent)
         ),
     ]
+    if command.strategy is not None or command.tag is not None:
+        # Only when given, so that an order stored before orders had labels keeps its
+        # fingerprint; each with its length, since a label may hold the separator.
+        parts += [_counted(command.strategy), _counted(command.tag)]
     return "|".join(parts)
+
+
+def _counted(label: str | None) -> str:
+    return "-" if label is None else f"{len(label)}:{label}"
 
 
 def _pick(new: Decimal | None, old: Decimal | None) -> Decimal | None:

@@ -154,6 +154,8 @@ class Account(Base):
     starting_balance: Mapped[Decimal] = mapped_column(Money)
     balance: Mapped[Decimal] = mapped_column(Money)
     rule_set: Mapped[dict[str, Any]] = mapped_column(JSON)
+    risk_per_trade: Mapped[Decimal | None] = mapped_column(Money)
+    """1R in money, as its owner set it; null: the default (1% of the starting balance)."""
     status: Mapped[AccountStatus] = mapped_column(_string_enum(AccountStatus))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -217,6 +219,8 @@ class OrderRow(Base):
     sibling_id: Mapped[str | None] = mapped_column(String(36))
     reject_reason: Mapped[str | None] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(1024))
+    strategy: Mapped[str | None] = mapped_column(String(64))
+    tag: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -54,6 +54,7 @@ _R = RejectReason
 _MESSAGES: Mapping[str, str] = {
     _R.INVALID_CLIENT_ORDER_ID: "client_order_id must have 1 to 64 characters",
     _R.UNKNOWN_SYMBOL: "the symbol is not in the instrument catalogue",
+    _R.INVALID_LABEL: "strategy and tag must have 1 to 64 printable characters",
     _R.INVALID_QUANTITY: "the quantity is not a positive multiple of the instrument's lot "
     "step, or more than it may be (a position's size, a bracket leg's)",
     _R.INVALID_PRICE: "a price is missing, superfluous or out of range for this order type",
@@ -287,12 +288,16 @@ async def list_orders(
     limit: int,
     offset: int,
     nested: bool,
+    strategy: str | None = None,
+    tag: str | None = None,
 ) -> list[OrderView]:
     orders = await store.list_orders(
         session,
         account_id,
         status=status,
         symbol=_canonical(catalogue, symbol),
+        strategy=strategy,
+        tag=tag,
         after=_utc(after),
         until=_utc(until),
         limit=limit,

@@ -30,6 +30,11 @@ class OrderBase(BaseModel):
 
     id: str
     client_order_id: str
+    strategy: str | None = Field(
+        description="What placed it, as submitted (a bracket's or an OCO's legs carry their "
+        "entry's)."
+    )
+    tag: str | None = Field(description="The setup it was placed on, as submitted (as `strategy`).")
     account_id: uuid.UUID
     symbol: str
     side: OrderSide
@@ -73,6 +78,8 @@ def order_fields(order: Order) -> dict[str, Any]:
     return {
         "id": order.id,
         "client_order_id": order.client_order_id,
+        "strategy": order.strategy,
+        "tag": order.tag,
         # Left a string: the model validates it to a UUID, JSON takes it as it is (the store
         # keeps account ids canonical).
         "account_id": order.account_id,

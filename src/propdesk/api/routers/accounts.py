@@ -1,4 +1,4 @@
-"""Paper accounts: open, list, read, rename, reset; and the rule-set presets.
+"""Paper accounts: open, list, read, rename and set R, reset; and the rule-set presets.
 
 Every route under `/accounts/{account_id}` takes `OwnedAccount` (or `WritableAccount`, built
 on it): the one place ownership is checked.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from propdesk.accounts import service as accounts_service
 from propdesk.api.deps import (
@@ -77,6 +78,7 @@ async def open_account(
         starting_balance=starting_balance,
         rule_set=rule_set,
         now=now,
+        risk_per_trade=body.risk_per_trade,
     )
     await session.commit()  # the engine reads the new row
     await trading.open_in_engine(services.port, str(account.id))
@@ -119,7 +121,12 @@ async def get_account(account: OwnedAccount, services: ServicesDep) -> AccountRe
 @router.patch(
     "/accounts/{account_id}",
     response_model=AccountRead,
-    summary="Rename an account",
+    summary="Rename an account, set its R",
+    description="Changes what the body names, and nothing else: `name`, and `risk_per_trade` "
+    "(1R in money, less than the starting balance; null puts it back to the default, 1% of "
+    "the starting balance). The owner or an admin. A name the owner has for another account "
+    "is a 409 `ACCOUNT_NAME_TAKEN`; a bad value a 422 `VALIDATION_ERROR` naming it, and "
+    "nothing changes.",
     responses=problem_responses(401, 403, 404, 409, 422, 429),
 )
 async def update_account(
@@ -129,8 +136,12 @@ async def update_account(
     services: ServicesDep,
     now: Now,
 ) -> AccountRead:
+    if misfits := body.misfits(account.starting_balance):
+        raise RequestValidationError(misfits)
     if body.name is not None:
         account = await accounts_service.rename_account(session, account, body.name, now)
+    if body.changes_risk_per_trade:
+        account = accounts_service.set_risk_per_trade(account, body.risk_per_trade, now)
     return _read(account, services)
 
 

@@ -52,6 +52,12 @@ ClientOrderIdPath = Annotated[
 Symbol = Annotated[
     str | None, Query(min_length=1, max_length=32, description="Only this symbol's orders.")
 ]
+StrategyFilter = Annotated[
+    str | None, Query(min_length=1, max_length=64, description="Only orders with this strategy.")
+]
+TagFilter = Annotated[
+    str | None, Query(min_length=1, max_length=64, description="Only orders with this tag.")
+]
 After = Annotated[datetime | None, Query(description="Created after this time (exclusive).")]
 Until = Annotated[datetime | None, Query(description="Created at or before this time.")]
 
@@ -158,6 +164,8 @@ async def list_orders(
     services: ServicesDep,
     status: Literal["open", "closed", "all"] = "open",
     symbol: Symbol = None,
+    strategy: StrategyFilter = None,
+    tag: TagFilter = None,
     after: After = None,
     until: Until = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -170,6 +178,8 @@ async def list_orders(
         str(account.id),
         status=status,
         symbol=symbol,
+        strategy=strategy,
+        tag=tag,
         after=after,
         until=until,
         limit=limit,

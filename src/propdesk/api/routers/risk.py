@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from propdesk.api.deps import (
     CurrentAdminWriter,
     CurrentTrader,
+    OwnedAccount,
     OwnedAccountRef,
     RateLimitByIP,
     ServicesDep,
@@ -22,6 +23,7 @@ from propdesk.api.deps import (
     WritableAccount,
 )
 from propdesk.api.errors import ProblemError, problem_responses
+from propdesk.api.schemas.accounts import account_risk_per_trade
 from propdesk.api.schemas.risk import (
     AccountStatusRead,
     RiskEventRead,
@@ -52,16 +54,18 @@ async def get_risk(account: OwnedAccountRef, services: ServicesDep) -> RiskRead:
     "/status",
     response_model=AccountStatusRead,
     summary="The account at a glance: may it trade, its day in R",
-    description="R (`risk_per_trade`) is 1% of the starting balance until accounts have R "
-    "settings of their own (with the trade journal); `daily_pnl_r` is today's P&L in R, "
-    "`current_r` the open positions' unrealized P&L in R. `weekly_pnl_r`, `current_regime` "
-    "and `active_strategy` are null until the journal, the regime classifier and strategies "
-    "exist. 404 `RISK_NOT_TRACKED` until the engine has opened the account.",
+    description="R (`risk_per_trade`) is the account's own `risk_per_trade` (set when it is "
+    "opened or by `PATCH /accounts/{account_id}`), else 1% of the starting balance; "
+    "`daily_pnl_r` is today's P&L in R, `current_r` the open positions' unrealized P&L in R. "
+    "`weekly_pnl_r`, `current_regime` and `active_strategy` are null until the journal, the "
+    "regime classifier and strategies exist. 404 `RISK_NOT_TRACKED` until the engine has "
+    "opened the account.",
     responses=problem_responses(401, 404, 422, 429),
 )
-async def get_status(account: OwnedAccountRef, services: ServicesDep) -> AccountStatusRead:
+async def get_status(account: OwnedAccount, services: ServicesDep) -> AccountStatusRead:
     report, valuation = trading.account_status(services.reads, str(account.id))
-    return AccountStatusRead.of(report, valuation)
+    r, _source = account_risk_per_trade(account)
+    return AccountStatusRead.of(report, valuation, r)
 
 
 @router.get(

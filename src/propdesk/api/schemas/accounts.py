@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,7 @@ from propdesk.domain.instruments import AssetClass
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import ZERO
 from propdesk.domain.risk import CUSTOM, PRESETS, DrawdownMode, Preset, RuleSet
+from propdesk.domain.risk.report import risk_per_trade
 from propdesk.domain.risk.windows import Calendar
 from propdesk.store.models import Account
 from propdesk.wire.risk import TradingWindowModel
@@ -44,6 +45,20 @@ Currency = Annotated[
 AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 PresetName = Literal["topstep-50k", "topstep-100k", "topstep-150k"]
 RuleSetName = Literal[PresetName, "custom"]
+RiskSource = Literal["account", "default"]
+"""Where an account's R comes from: set on the account, or the default."""
+
+
+def account_risk_per_trade(account: Account) -> tuple[Decimal, RiskSource]:
+    """The account's R in money, and where it comes from."""
+    own = account.risk_per_trade
+    return risk_per_trade(account.starting_balance, own), "default" if own is None else "account"
+
+
+def _r_misfit(value: Decimal, starting_balance: Decimal) -> str | None:
+    if value >= starting_balance:
+        return f"must be less than the starting balance ({starting_balance.normalize():f})"
+    return None
 
 
 class PresetRuleSetCreate(BaseModel):
@@ -152,6 +167,13 @@ class AccountCreate(BaseModel):
         "own (omit it, or give the preset's).",
     )
     currency: Currency | None = Field(default=None, description="`USD` when omitted.")
+    risk_per_trade: MoneyIn | None = Field(
+        default=None,
+        description="1R: the money one trade risks, less than the starting balance. The "
+        "status's R figures (and the journal's R multiples) are in it. Omitted or null: 1% of "
+        "the starting balance.",
+        examples=[250],
+    )
 
     # Field validators (not a model validator) so that a refusal names its field; `rule_set`
     # is declared first, so it is validated first and visible here.
@@ -183,6 +205,20 @@ class AccountCreate(BaseModel):
                 raise ValueError(f"{preset.name} is in {preset.currency}")
         return value
 
+    @field_validator("risk_per_trade")
+    @classmethod
+    def _r_below_starting_balance(
+        cls, value: Decimal | None, info: ValidationInfo
+    ) -> Decimal | None:
+        rule_set = info.data.get("rule_set")
+        if isinstance(rule_set, PresetRuleSetCreate):
+            balance: Decimal | None = PRESETS[rule_set.name].starting_balance
+        else:
+            balance = info.data.get("starting_balance")  # absent when it was refused
+        if value is not None and balance is not None and (misfit := _r_misfit(value, balance)):
+            raise PydanticCustomError("less_than", misfit)  # as the PATCH's refusal
+        return value
+
     def resolve(self) -> tuple[Decimal, str, RuleSet]:
         """(starting balance, currency, rule set) with a preset's values filled in."""
         if isinstance(self.rule_set, PresetRuleSetCreate):
@@ -194,9 +230,33 @@ class AccountCreate(BaseModel):
 
 
 class AccountUpdate(BaseModel):
+    """What to change; a field left out stays as it is."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: AccountName | None = None
+    name: AccountName | None = Field(default=None, description="Omitted or null: unchanged.")
+    risk_per_trade: MoneyIn | None = Field(
+        default=None,
+        description="1R in money, less than the starting balance. Null: back to the default "
+        "(1% of the starting balance). Omitted: unchanged.",
+        examples=[250],
+    )
+
+    @property
+    def changes_risk_per_trade(self) -> bool:
+        """`risk_per_trade` was given (a null resets it), not left out."""
+        return "risk_per_trade" in self.model_fields_set
+
+    def misfits(self, starting_balance: Decimal) -> list[dict[str, Any]]:
+        """What does not fit the account, as FastAPI reports a body's errors (for a
+        RequestValidationError): its starting balance is only known once it is loaded."""
+        value = self.risk_per_trade
+        misfit = None if value is None else _r_misfit(value, starting_balance)
+        if misfit is None:
+            return []
+        return [
+            {"type": "less_than", "loc": ("body", "risk_per_trade"), "msg": misfit, "input": value}
+        ]
 
 
 class RuleSetRead(BaseModel):
@@ -246,6 +306,15 @@ class AccountRead(BaseModel):
         description="Margin the positions and working orders tie up (worst case per side)."
     )
     buying_power: MoneyOut = Field(description="Equity not tied up as margin.")
+    risk_per_trade: MoneyOut = Field(
+        description="1R: the money one trade risks; the status's R figures (and the "
+        "journal's R multiples) are in it. The account's own, or 1% of the starting balance "
+        "(`risk_per_trade_source`)."
+    )
+    risk_per_trade_source: RiskSource = Field(
+        description="`account`: set on the account (when it was opened, or by a PATCH); "
+        "`default`: none set, so 1% of the starting balance."
+    )
     rule_set: RuleSetRead
     status: AccountStatus
     created_at: datetime
@@ -275,6 +344,7 @@ class AccountRead(BaseModel):
             realized_today, pnl_today = ledger.realized_pnl_today, snapshot.pnl_today
             commissions, commissions_today = snapshot.commissions, ledger.commissions_today
             margin_used = snapshot.margin_used
+        r, r_source = account_risk_per_trade(account)
         return cls(
             id=account.id,
             owner_id=account.owner_id,
@@ -291,6 +361,8 @@ class AccountRead(BaseModel):
             commissions_today=commissions_today,
             margin_used=margin_used,
             buying_power=buying_power,
+            risk_per_trade=r,
+            risk_per_trade_source=r_source,
             rule_set=RuleSetRead.model_validate(account.rule_set),
             status=account.status,
             created_at=account.created_at,

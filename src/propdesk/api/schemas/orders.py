@@ -6,12 +6,21 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Self
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from propdesk.api.schemas import order_prices as prices
 from propdesk.api.schemas.numbers import Percent, Price, Quantity
 from propdesk.domain.commands import ModifyOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.orders import Order, OrderClass, OrderId, OrderSide, OrderType, TimeInForce
+from propdesk.domain.validation import MAX_LABEL
 from propdesk.trading.service import OrderView
 from propdesk.wire.orders import OrderBase, order_fields
 
@@ -32,6 +41,24 @@ ClientOrderId = Annotated[
         examples=["scalp-0001"],
     ),
 ]
+
+
+def _printable(value: str) -> str:
+    # The broker's own test (str.isprintable), so that what passes here is never refused
+    # there: stricter than PRINTABLE, it refuses line and paragraph separators too.
+    if not value.isprintable():
+        raise PydanticCustomError(
+            "string_not_printable", "must be printable: no control or separator characters"
+        )
+    return value
+
+
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LABEL),
+    AfterValidator(_printable),
+]
+"""A client's label: 1–64 printable characters once surrounding whitespace is stripped."""
 
 
 class TakeProfitCreate(BaseModel):
@@ -132,6 +159,20 @@ class OrderCreate(BaseModel):
     )
     take_profit: TakeProfitCreate | None = None
     stop_loss: StopLossCreate | None = None
+    strategy: Label | None = Field(
+        default=None,
+        description="What places the order: a strategy, or your own name for a system. 1–64 "
+        "printable characters (surrounding whitespace is stripped). A bracket's or an OCO's "
+        "legs carry it too; the journal files the trade under it.",
+        examples=["orb"],
+    )
+    tag: Label | None = Field(
+        default=None,
+        description="The setup the order is placed on, as `strategy` (1–64 printable "
+        "characters, carried by the legs). Both labels are part of the body a retry repeats: "
+        "the same `client_order_id` with another label is a 409.",
+        examples=["A+ pullback"],
+    )
 
     @model_validator(mode="after")
     def _prices_fit_the_type(self) -> Self:
@@ -161,6 +202,8 @@ class OrderCreate(BaseModel):
             order_class=self.order_class,
             take_profit=None if tp is None else TakeProfit(tp.limit_price),
             stop_loss=None if sl is None else sl.to_domain(),
+            strategy=self.strategy,
+            tag=self.tag,
         )
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from propdesk.api.schemas.accounts import CustomRuleSetCreate, MoneyIn
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.risk import CUSTOM, RiskAction, RuleSet
-from propdesk.domain.risk.report import RiskReport, default_risk_per_trade, in_r
+from propdesk.domain.risk.report import RiskReport, in_r
 from propdesk.wire.numbers import Number
 from propdesk.wire.risk import RiskBase
 
@@ -111,24 +111,27 @@ class AccountStatusRead(BaseModel):
         description="The strategy trading the account; null until strategies exist."
     )
     risk_per_trade: Number = Field(
-        description="R, the money one trade risks: 1% of the starting balance for now (per-"
-        "account R settings come with the trade journal)."
+        description="R, the money one trade risks: the account's own `risk_per_trade` (set "
+        "when it is opened or by `PATCH /accounts/{account_id}`), else 1% of the starting "
+        "balance. Every `_r` figure here is in it."
     )
     daily_pnl_r: Number = Field(
-        description="P&L today (realized − commissions + unrealized) ÷ R, to two places."
+        description="P&L today (realized − commissions + unrealized) ÷ R (`risk_per_trade`), "
+        "to two places."
     )
     weekly_pnl_r: Number | None = Field(
-        description="P&L this ISO week ÷ R; null until the trade journal keeps the balance at "
-        "the start of the week."
+        description="P&L this ISO week ÷ R (`risk_per_trade`); null until the trade journal "
+        "keeps the balance at the start of the week."
     )
     current_r: Number = Field(
-        description="The open positions' unrealized P&L ÷ R, to two places (0 when flat)."
+        description="The open positions' unrealized P&L ÷ R (`risk_per_trade`), to two places "
+        "(0 when flat)."
     )
     consecutive_red_days: int = Field(description="Closed trading days in a row with a loss.")
 
     @classmethod
-    def of(cls, report: RiskReport, valuation: AccountSnapshot) -> AccountStatusRead:
-        r = default_risk_per_trade(report.state.starting_balance)
+    def of(cls, report: RiskReport, valuation: AccountSnapshot, r: Decimal) -> AccountStatusRead:
+        """`r`: the account's R in money (`schemas.accounts.account_risk_per_trade`)."""
         return cls(
             account_id=uuid.UUID(report.account_id),
             system_state="active" if report.can_trade else "locked",

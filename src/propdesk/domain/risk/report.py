@@ -68,14 +68,19 @@ def risk_report(
 
 
 DEFAULT_RISK_PER_TRADE = Decimal("0.01")
-"""R, the money one trade risks, as a share of the starting balance, until an account has
-R settings of its own."""
+"""R, the money one trade risks, as a share of the starting balance, for an account that
+sets no R of its own."""
 _R_PLACES = Decimal("0.01")
 
 
 def default_risk_per_trade(starting_balance: Decimal) -> Decimal:
     """R for an account that started at `starting_balance`: 1% of it."""
     return starting_balance * DEFAULT_RISK_PER_TRADE
+
+
+def risk_per_trade(starting_balance: Decimal, own: Decimal | None) -> Decimal:
+    """An account's R: its own (`own`, in money) when it set one, else the default."""
+    return default_risk_per_trade(starting_balance) if own is None else own
 
 
 def in_r(amount: Decimal, r: Decimal) -> Decimal:

@@ -47,6 +47,7 @@ async def add(
     starting_balance: Decimal,
     rule_set: dict[str, Any],
     now: datetime,
+    risk_per_trade: Decimal | None = None,
 ) -> Account:
     account = Account(
         id=uuid.uuid4(),
@@ -56,6 +57,7 @@ async def add(
         starting_balance=starting_balance,
         balance=starting_balance,
         rule_set=rule_set,
+        risk_per_trade=risk_per_trade,
         status=AccountStatus.active,
         created_at=now,
         updated_at=now,

@@ -165,8 +165,10 @@ async def list_orders(
     limit: int,
     offset: int,
     nested: bool,
+    strategy: str | None = None,
+    tag: str | None = None,
 ) -> list[Order]:
-    """Newest first. `status`: open, closed or all.
+    """Newest first. `status`: open, closed or all; `strategy`, `tag`: labelled so.
 
     `nested`: bracket legs are left out of the list (they come with their entry), and a
     bracket is open while any of its orders is: an entry that filled is listed as open as
@@ -189,6 +191,10 @@ async def list_orders(
         statement = statement.where(not_(is_open))
     if symbol is not None:
         statement = statement.where(ORDERS.c.symbol == symbol)
+    if strategy is not None:
+        statement = statement.where(ORDERS.c.strategy == strategy)
+    if tag is not None:
+        statement = statement.where(ORDERS.c.tag == tag)
     statement = _window(statement, ORDERS.c.created_at, after, until)
     statement = statement.order_by(ORDERS.c.created_at.desc(), ORDERS.c.seq.desc())
     rows = await session.execute(statement.limit(limit).offset(offset))

@@ -90,6 +90,8 @@ def order_from_row(row: Any) -> Order:
         sibling_id=None if row.sibling_id is None else OrderId(row.sibling_id),
         reject_reason=row.reject_reason,
         fingerprint=row.fingerprint,
+        strategy=row.strategy,
+        tag=row.tag,
     )
 
 
