@@ -53,6 +53,8 @@ from propdesk.domain.events import (
 )
 from propdesk.domain.execution import Execution
 from propdesk.domain.instruments import Instrument
+from propdesk.domain.journal import DEFAULT_STOP_WINDOW, RoundTrip
+from propdesk.domain.journaling import Journaling
 from propdesk.domain.ledger import AccountSnapshot, DayBoundary, Ledger
 from propdesk.domain.matching import FillModel
 from propdesk.domain.order_entry import OrderEntry, PreTradeCheck
@@ -78,7 +80,10 @@ class BrokerSettings:
     mark: MarkPrice = MarkPrice.quote
     """What open positions are valued at: the closing side of the quote, or the last trade."""
     day_boundary: DayBoundary = field(default_factory=DayBoundary)
-    """When "today" rolls over for the P&L-today figures (17:00 in Chicago)."""
+    """When "today" rolls over for the P&L-today figures of an account without rules (17:00
+    in Chicago); an account with rules rolls at its rules' calendar."""
+    stop_window: float = DEFAULT_STOP_WINDOW
+    """Seconds after a round trip opens in which a stop placed on it is its initial stop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +103,10 @@ class BrokerState:
     """The rule set of each account that has one (an account without is not guarded)."""
     risk: tuple[RiskState, ...] = ()
     """Stored risk states; an account with rules but none starts a fresh one."""
+    trips: tuple[RoundTrip, ...] = ()
+    """The open round trips of the journal."""
+    trip_seqs: tuple[tuple[str, str, int], ...] = ()
+    """(account, symbol, the number of its last trip), closed ones included."""
 
 
 class Broker:
@@ -138,6 +147,8 @@ class Broker:
             checks=(self._risk.check, *checks),
             queue_outside_session=settings.queue_outside_session,
         )
+        self._journaling = Journaling(desk.instruments, stop_window=settings.stop_window)
+        self._watched = self._journaling.watched
         self._marks = desk.marks
         self._risk_crossed = self._risk.triggers.crossed
         self._mark_mode = settings.mark
@@ -165,6 +176,13 @@ class Broker:
         checks: Sequence[PreTradeCheck] = (),
     ) -> Broker:
         broker = cls(instruments, ids=ids, settings=settings, checks=checks)
+        broker._journaling = Journaling(
+            broker._desk.instruments,
+            trips=state.trips,
+            last_seq={(a, s): n for a, s, n in state.trip_seqs},
+            stop_window=(settings or BrokerSettings()).stop_window,
+        )
+        broker._watched = broker._journaling.watched
         for ledger in state.ledgers:
             broker._accounts[ledger.account_id] = AccountState(ledger)
         for tick in state.quotes:
@@ -204,6 +222,8 @@ class Broker:
             next_seq=self._factory.next_seq,
             rules=self._risk.all_rules(),
             risk=self._risk.states(),
+            trips=self._journaling.open_trips(),
+            trip_seqs=tuple((a, s, n) for (a, s), n in self._journaling.last_seq().items()),
         )
 
     def open_account(
@@ -236,6 +256,7 @@ class Broker:
         if account is None:
             return events + self.open_account(account_id, starting_balance, now)
         self._entry.cancel_all(account, None, now, events, CancelReason.account_reset)
+        events.extend(self._journaling.reset(account_id, now))
         for symbol, position in list(account.positions.items()):
             if position.qty or position.realized_pnl:
                 fresh = Position(account_id, symbol, updated_at=now)
@@ -306,6 +327,7 @@ class Broker:
             self._flatten_due(now, events)
         self._entry.apply(account, command, now, events)
         self._guarded(events, now)
+        self._journaling.record(events)
         return events
 
     def on_tick(self, tick: Tick) -> list[Event]:
@@ -327,8 +349,14 @@ class Broker:
             due = book.due(tick, on_touch=self._on_touch)
             if due is not None:
                 self._match(due, tick, previous, events)
+        if tick.symbol in self._watched:
+            if self._by_quote:
+                self._journaling.quote(tick.symbol, tick.bid, tick.ask, ts)
+            else:
+                self._journaling.quote(tick.symbol, tick.last, tick.last, ts)
         if events:
             self._guarded(events, ts, tick)
+            self._journaling.record(events)
         else:  # the common tick: two comparisons with the nearest triggers, or none
             if self._by_quote:
                 crossed = self._risk_crossed(tick.symbol, tick.bid, tick.ask)
@@ -345,6 +373,7 @@ class Broker:
             self._flatten_due(now, events)
         if events:
             self._guarded(events, now)
+            self._journaling.record(events)
         return events
 
     def _flatten_due(self, now: float, events: list[Event]) -> None:

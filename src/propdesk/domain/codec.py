@@ -29,6 +29,7 @@ from propdesk.domain import (
     positions,
     results,
 )
+from propdesk.domain.journal import trips as journal_trips
 from propdesk.domain.risk import rules as risk_rules
 from propdesk.domain.risk import state as risk_state
 from propdesk.domain.risk import windows as risk_windows
@@ -39,6 +40,7 @@ _MODULES: tuple[ModuleType, ...] = (
     errors,
     events,
     instruments,
+    journal_trips,
     ledger,
     orders,
     positions,

@@ -10,8 +10,16 @@ from decimal import Decimal
 
 from propdesk.domain.account_state import AccountState
 from propdesk.domain.bars import Tick
-from propdesk.domain.events import AccountChanged, Event, OrderEvent, PositionChanged, RiskChanged
+from propdesk.domain.events import (
+    AccountChanged,
+    Event,
+    OrderEvent,
+    PositionChanged,
+    RiskChanged,
+    TripChanged,
+)
 from propdesk.domain.instruments import Instrument
+from propdesk.domain.journal import RoundTrip
 from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import ZERO, Order, OrderId
 from propdesk.domain.positions import MarkPrice, Position, mark_price
@@ -60,6 +68,8 @@ class CommittedState:
         """Per account, its open orders in creation order."""
         self._risk: dict[str, tuple[RuleSet, RiskState]] = {}
         """The rules and risk state of each guarded account."""
+        self._trips: dict[str, dict[str, RoundTrip]] = {}
+        """Per account, its open round trips by id (a closed one is forgotten, as orders)."""
 
     def load(
         self,
@@ -67,8 +77,11 @@ class CommittedState:
         positions: Iterable[Position],
         orders: Iterable[Order],
         risk: Iterable[tuple[RuleSet, RiskState]] = (),
+        trips: Iterable[RoundTrip] = (),
     ) -> None:
         """Start from stored state (the events committed after it are applied on top)."""
+        for trip in trips:
+            self._trip(trip)
         for rules, state in risk:
             self._risk[state.account_id] = (rules, state)
         for ledger in ledgers:
@@ -96,8 +109,21 @@ class CommittedState:
                 account.ledger = event.ledger
         elif isinstance(event, RiskChanged):
             self._risk[event.state.account_id] = (event.rules, event.state)
+        elif isinstance(event, TripChanged):
+            self._trip(event.trip)
+
+    def _trip(self, trip: RoundTrip) -> None:
+        trips = self._trips.setdefault(trip.account_id, {})
+        if trip.is_open:
+            trips[trip.id] = trip
+        else:
+            trips.pop(trip.id, None)
 
     # ------------------------------------------------------------------ reads
+
+    def open_trips(self, account_id: str) -> list[RoundTrip]:
+        """The account's open round trips, in the order they opened."""
+        return list(self._trips.get(account_id, {}).values())
 
     def risk(self, account_id: str) -> tuple[RuleSet, RiskState] | None:
         """The rules enforced on the account and its risk state; None when unguarded."""

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from propdesk.domain.commands import Command
+from propdesk.domain.journal.trips import RoundTrip
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
@@ -148,6 +149,18 @@ class RiskBreached:
 
 
 @dataclass(frozen=True, slots=True)
+class TripChanged:
+    """A round trip of the journal opened, changed (a fill, its initial stop) or closed."""
+
+    trip: RoundTrip
+    ts: float
+
+    @property
+    def account_id(self) -> str:
+        return self.trip.account_id
+
+
+@dataclass(frozen=True, slots=True)
 class CommandRejected:
     """A command refused without recording an order: modify, cancel, close, or a conflict."""
 
@@ -172,5 +185,6 @@ Event = (
     | AccountReset
     | RiskChanged
     | RiskBreached
+    | TripChanged
     | CommandRejected
 )

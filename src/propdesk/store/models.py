@@ -309,3 +309,66 @@ class RiskEventRow(Base):
     code: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
+
+
+class TripRow(Base):
+    """One round trip of the journal (domain.journal.RoundTrip), written by the engine with
+    the fills that change it; an open trip's row is replaced on each of its fills."""
+
+    __tablename__ = "trips"
+    __table_args__ = (
+        Index("ix_trips_account_closed", "account_id", "closed_at"),
+        Index("ix_trips_account_opened", "account_id", "opened_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    symbol: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    side: Mapped[str] = mapped_column(String(8))
+    point_value: Mapped[Decimal] = mapped_column(Exact)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    qty: Mapped[Decimal] = mapped_column(Exact)
+    open_cost: Mapped[Decimal] = mapped_column(Exact)
+    entry_qty: Mapped[Decimal] = mapped_column(Exact)
+    entry_value: Mapped[Decimal] = mapped_column(Exact)
+    exit_qty: Mapped[Decimal] = mapped_column(Exact)
+    exit_value: Mapped[Decimal] = mapped_column(Exact)
+    max_qty: Mapped[Decimal] = mapped_column(Exact)
+    gross_pnl: Mapped[Decimal] = mapped_column(Exact)
+    fees: Mapped[Decimal] = mapped_column(Exact)
+    net_pnl: Mapped[Decimal] = mapped_column(Exact)
+    """gross − fees, kept for the filters and sorts of the reads."""
+    mae_price: Mapped[Decimal] = mapped_column(Exact)
+    mfe_price: Mapped[Decimal] = mapped_column(Exact)
+    mae: Mapped[Decimal] = mapped_column(Exact)
+    mfe: Mapped[Decimal] = mapped_column(Exact)
+    risk: Mapped[Decimal | None] = mapped_column(Exact)
+    risk_source: Mapped[str | None] = mapped_column(String(16))
+    initial_stop: Mapped[Decimal | None] = mapped_column(Exact)
+    strategy: Mapped[str | None] = mapped_column(String(64))
+    setup: Mapped[str | None] = mapped_column(String(64))
+    regime: Mapped[str | None] = mapped_column(String(32))
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    fill_ids: Mapped[list[str]] = mapped_column(JSON)
+    order_ids: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TripNoteRow(Base):
+    """What the trader wrote on a trip (notes, tags, setup, a screenshot): the API's to write,
+    kept apart from the engine's row so that neither overwrites the other."""
+
+    __tablename__ = "trip_notes"
+
+    trip_id: Mapped[str] = mapped_column(
+        String(120), ForeignKey("trips.id", ondelete="CASCADE"), primary_key=True
+    )
+    notes: Mapped[str | None] = mapped_column(String(10_000))
+    tags: Mapped[list[str] | None] = mapped_column(JSON)
+    setup: Mapped[str | None] = mapped_column(String(64))
+    screenshot_url: Mapped[str | None] = mapped_column(String(2_000))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,6 +21,7 @@ from propdesk.bus.memory import MemoryBus
 from propdesk.domain.committed import CommittedState, PositionValuation, Quotes
 from propdesk.domain.events import Event
 from propdesk.domain.instruments import Instrument
+from propdesk.domain.journal import RoundTrip
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order
 from propdesk.domain.positions import MarkPrice, Position
@@ -87,7 +88,7 @@ class ReadModel:
         fresh = CommittedState(self._instruments, self._mark)
         rules = dict(state.rules)
         risk = [(rules[r.account_id], r) for r in state.risk if r.account_id in rules]
-        fresh.load(state.ledgers, state.positions, state.orders, risk)
+        fresh.load(state.ledgers, state.positions, state.orders, risk, state.trips)
         self._state = fresh
         # Whoever waits was answered after its commit, so the store has it now.
         self._release(lambda _: True)
@@ -167,6 +168,10 @@ class ReadModel:
 
     def position(self, account_id: str, symbol: str) -> Position | None:
         return self._state.position(account_id, symbol)
+
+    def open_trips(self, account_id: str) -> list[RoundTrip]:
+        """The account's open round trips, as last committed."""
+        return self._state.open_trips(account_id)
 
     def risk(self, account_id: str) -> tuple[RuleSet, RiskState] | None:
         """The rules the engine enforces on the account and its committed risk state."""

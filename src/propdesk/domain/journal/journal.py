@@ -29,11 +29,13 @@ _ORDER = count()
 class _Watch:
     """One symbol's heaps: longs' highs, longs' lows (negated), shorts' highs, shorts' lows."""
 
-    __slots__ = ("heaps", "pushes")
+    __slots__ = ("heaps", "ids", "pushes")
 
     def __init__(self) -> None:
         self.heaps: tuple[list[_Entry], ...] = ([], [], [], [])
         self.pushes = 0
+        self.ids: set[str] = set()
+        """The open trips watched."""
 
     def compact(self, live: Mapping[str, TripState]) -> None:
         """Drop the entries of closed trips and of bounds since reset."""
@@ -89,7 +91,9 @@ class Journal:
         self._closed: dict[str, RoundTrip] = {}
         self._seq: dict[tuple[str, str], int] = {}
         self._watch: dict[str, _Watch] = {}
-        """Per symbol, the open trips' mark bounds in heaps (see `quote`)."""
+        """Per symbol with an open trip, the open trips' mark bounds in heaps (`quote`)."""
+        self.watched_symbols: Mapping[str, object] = self._watch
+        """The symbols with an open trip (a live view): a quote of any other marks nothing."""
 
     # ------------------------------------------------------------------ building
 
@@ -176,6 +180,20 @@ class Journal:
                 trips.append(self._closed.pop(state.id))
         return trips
 
+    def abandon(self, account_id: str, ts: float) -> list[RoundTrip]:
+        """Close the account's open trips as they stand, without an exit (an account reset
+        takes its positions away without a fill): each keeps what it realized and paid."""
+        ended = [key for key in self._open if key[0] == account_id]
+        trips = []
+        for key in ended:
+            state = self._open[key]
+            state.updated_at = ts
+            self._close(key, state, ts)
+            trips.append(
+                self._closed[state.id] if self._retain_closed else self._closed.pop(state.id)
+            )
+        return trips
+
     def quote(self, symbol: str, bid: Decimal, ask: Decimal, ts: float) -> None:
         """Marks every open trip in `symbol` with the quote's closing side: a long at `bid`,
         a short at `ask` (pass the last price as both to mark at the last trade).
@@ -218,6 +236,7 @@ class Journal:
         watch = self._watch.get(state.symbol)
         if watch is None:
             watch = self._watch[state.symbol] = _Watch()
+        watch.ids.add(state.id)
         longs = state.direction > 0
         high, low = watch.heaps[0:2] if longs else watch.heaps[2:4]
         heapq.heappush(high, (state.high, next(_ORDER), state))
@@ -306,6 +325,14 @@ class Journal:
             *(t for t in closed if t.account_id == account_id),
             *(s.freeze(None) for s in opened if s.account_id == account_id),
         ]
+
+    def open_trips(self) -> tuple[RoundTrip, ...]:
+        """Every open trip, in the order they opened."""
+        return tuple(state.freeze(None) for state in self._open_by_id.values())
+
+    def last_seq(self) -> dict[tuple[str, str], int]:
+        """The number of the last trip of each (account, symbol): what `restore` takes."""
+        return dict(self._seq)
 
     def trip(self, trip_id: str) -> RoundTrip | None:
         state = self._open_by_id.get(trip_id)
@@ -397,3 +424,8 @@ class Journal:
         del self._open[key]
         del self._open_by_id[state.id]
         self._closed[state.id] = state.freeze(ts)
+        watch = self._watch.get(state.symbol)
+        if watch is not None:
+            watch.ids.discard(state.id)
+            if not watch.ids:  # nothing open in the symbol: its quotes cost nothing again
+                del self._watch[state.symbol]

@@ -11,7 +11,6 @@ from propdesk.domain.orders import ZERO, Fill, OrderSide
 DefaultRisk = Callable[[str], Decimal | None]
 """An account's default 1R in money (its settings), or None when it has none."""
 
-_INFINITY = Decimal("Infinity")
 _BUY = OrderSide.buy
 
 
@@ -264,7 +263,10 @@ def thaw(trip: RoundTrip, default_risk: DefaultRisk) -> TripState:
     state.mfe_price = trip.mfe_price
     state.mae = trip.mae
     state.mfe = trip.mfe
-    state.low, state.high = _INFINITY, -_INFINITY
+    # The marks' bounds start at the average entry, whose excursion is nil: no mark inside
+    # them can beat a stored maximum, and a quote watcher (`Journal.quote`) moves one bound
+    # per mark, as after any fill.
+    state.low = state.high = trip.entry_value / trip.entry_qty
     # A trip measured from its stop kept no default; today's stands in, should scale-ins
     # beyond the stop ever leave nothing at risk.
     if trip.risk_source is RiskSource.default:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from propdesk.domain.broker import BrokerState
+from propdesk.domain.journal import RoundTrip
 from propdesk.domain.orders import OPEN_STATUSES, Fill, LegRole, Order
 from propdesk.domain.risk.rules import RuleSet
 from propdesk.domain.risk.state import RiskState
@@ -27,12 +28,14 @@ from propdesk.store.repositories.trading_rows import (
     LEDGERS,
     ORDERS,
     POSITIONS,
+    TRIPS,
     _account,
     _ledger_from_row,
     _position_from_row,
     fill_from_row,
     order_from_row,
     risk_from_json,
+    trip_from_row,
 )
 
 # Re-exported: the engine's `Changes` and `save`, `to_datetime`, and the row values and
@@ -75,7 +78,26 @@ async def _load(session: AsyncSession, orders: Select[Any], *, next_seq: int = 1
         next_seq=next_seq,
         rules=await _rule_sets(session),
         risk=await load_risk_states(session),
+        trips=await load_open_trips(session),
+        trip_seqs=await _trip_seqs(session),
     )
+
+
+async def load_open_trips(session: AsyncSession) -> tuple[RoundTrip, ...]:
+    """The journal's open trips, in the order they opened."""
+    rows = await session.execute(
+        select(TRIPS).where(TRIPS.c.closed_at.is_(None)).order_by(TRIPS.c.opened_at)
+    )
+    return tuple(trip_from_row(row) for row in rows)
+
+
+async def _trip_seqs(session: AsyncSession) -> tuple[tuple[str, str, int], ...]:
+    rows = await session.execute(
+        select(TRIPS.c.account_id, TRIPS.c.symbol, func.max(TRIPS.c.seq)).group_by(
+            TRIPS.c.account_id, TRIPS.c.symbol
+        )
+    )
+    return tuple((str(account), symbol, int(seq)) for account, symbol, seq in rows)
 
 
 async def _rule_sets(session: AsyncSession) -> tuple[tuple[str, RuleSet], ...]:

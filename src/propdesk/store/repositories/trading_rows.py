@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from propdesk.domain import codec
+from propdesk.domain.journal import RiskSource, RoundTrip
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import (
     Fill,
@@ -24,7 +25,7 @@ from propdesk.domain.orders import (
 )
 from propdesk.domain.positions import Position
 from propdesk.domain.risk.state import RiskState
-from propdesk.store.models import ExecutionRow, LedgerRow, OrderRow, PositionRow
+from propdesk.store.models import ExecutionRow, LedgerRow, OrderRow, PositionRow, TripRow
 
 ORDERS = OrderRow.__table__
 EXECUTIONS = ExecutionRow.__table__
@@ -189,3 +190,72 @@ def risk_from_json(data: dict[str, Any]) -> RiskState:
     if not isinstance(state, RiskState):
         raise ValueError("a stored risk state is not one")
     return state
+
+
+TRIPS = TripRow.__table__
+_TRIP_TIMES = ("opened_at", "closed_at", "updated_at")
+_TRIP_COLUMNS = tuple(c.name for c in TRIPS.columns)
+
+
+def _trip_values(trip: RoundTrip) -> dict[str, Any]:
+    """A trip as its row: the engine's columns (notes live in `trip_notes`, the API's)."""
+    values: dict[str, Any] = {
+        name: getattr(trip, name) for name in _TRIP_COLUMNS if name != "net_pnl"
+    }
+    values["net_pnl"] = trip.net_pnl
+    values["account_id"] = _account(trip.account_id)
+    values["side"] = str(trip.side)
+    values["risk_source"] = None if trip.risk_source is None else str(trip.risk_source)
+    for name in _TRIP_TIMES:
+        values[name] = to_datetime(values[name])
+    for name in ("tags", "fill_ids", "order_ids"):
+        values[name] = list(values[name])
+    return values
+
+
+def trip_from_row(row: Any, note: Any = None) -> RoundTrip:
+    """The trip a row holds; `note` (a `trip_notes` row, or None) overrides what the trader
+    wrote: notes, tags, setup, screenshot."""
+    tags = tuple(row.tags)
+    setup = row.setup
+    notes, screenshot = "", None
+    if note is not None:
+        notes = note.notes or ""
+        tags = tuple(note.tags) if note.tags is not None else tags
+        setup = note.setup if note.setup is not None else setup
+        screenshot = note.screenshot_url
+    return RoundTrip(
+        id=row.id,
+        seq=row.seq,
+        account_id=str(row.account_id),
+        symbol=row.symbol,
+        side=OrderSide(row.side),
+        point_value=row.point_value,
+        opened_at=row.opened_at.timestamp(),
+        closed_at=_ts(row.closed_at),
+        qty=row.qty,
+        open_cost=row.open_cost,
+        entry_qty=row.entry_qty,
+        entry_value=row.entry_value,
+        exit_qty=row.exit_qty,
+        exit_value=row.exit_value,
+        max_qty=row.max_qty,
+        gross_pnl=row.gross_pnl,
+        fees=row.fees,
+        mae_price=row.mae_price,
+        mfe_price=row.mfe_price,
+        mae=row.mae,
+        mfe=row.mfe,
+        risk=row.risk,
+        risk_source=None if row.risk_source is None else RiskSource(row.risk_source),
+        initial_stop=row.initial_stop,
+        strategy=row.strategy,
+        setup=setup,
+        regime=row.regime,
+        tags=tags,
+        notes=notes,
+        screenshot_url=screenshot,
+        fill_ids=tuple(row.fill_ids),
+        order_ids=tuple(row.order_ids),
+        updated_at=row.updated_at.timestamp(),
+    )

@@ -20,7 +20,9 @@ from propdesk.domain.events import (
     PositionChanged,
     RiskBreached,
     RiskChanged,
+    TripChanged,
 )
+from propdesk.domain.journal import RoundTrip
 from propdesk.domain.ledger import Ledger
 from propdesk.domain.orders import Fill, Order
 from propdesk.domain.positions import Position
@@ -32,11 +34,13 @@ from propdesk.store.repositories.trading_rows import (
     LEDGERS,
     ORDERS,
     POSITIONS,
+    TRIPS,
     _account,
     _fill_values,
     _ledger_values,
     _order_values,
     _position_values,
+    _trip_values,
     risk_to_json,
     to_datetime,
 )
@@ -55,6 +59,7 @@ class Changes:
     rules: dict[str, RuleSet] = field(default_factory=dict)
     """The rules enforced on each account whose risk state changed."""
     breaches: list[RiskBreached] = field(default_factory=list)
+    trips: dict[str, RoundTrip] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: Iterable[Event]) -> Changes:
@@ -76,6 +81,8 @@ class Changes:
                 changes.rules[event.state.account_id] = event.rules
             elif isinstance(event, RiskBreached):
                 changes.breaches.append(event)
+            elif isinstance(event, TripChanged):
+                changes.trips[event.trip.id] = event.trip
         return changes
 
     @classmethod
@@ -91,6 +98,7 @@ class Changes:
             changes.risk.update(batch.risk)
             changes.rules.update(batch.rules)
             changes.breaches.extend(batch.breaches)
+            changes.trips.update(batch.trips)
         return changes
 
     def __bool__(self) -> bool:
@@ -102,6 +110,7 @@ class Changes:
             or self.resets
             or self.risk
             or self.breaches
+            or self.trips
         )
 
 
@@ -226,6 +235,9 @@ def save(connection: Connection, changes: Changes) -> None:
                 for ledger in changes.ledgers.values()
             ],
         )
+    if changes.trips:
+        rows = [_trip_values(trip) for trip in changes.trips.values()]
+        _write(connection, TRIPS, ("id",), rows)
     for reset in changes.resets:
         _reset(connection, reset)
     if changes.risk:
