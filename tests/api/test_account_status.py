@@ -1,6 +1,6 @@
 """The account's status at a glance: active or locked and why, its day in R (the account's
 own `risk_per_trade`, else 1% of the starting balance), and the fields later issues fill
-still null.
+(regime, strategy) still null.
 
 MNQ: $2 a point, $0.62 a side. A topstep-50k account: R = 500 by default.
 """
@@ -35,7 +35,7 @@ async def test_status_when_the_account_is_new_then_active_and_flat_in_r(combine:
         "active_strategy": None,
         "risk_per_trade": 500,
         "daily_pnl_r": 0,
-        "weekly_pnl_r": None,
+        "weekly_pnl_r": 0,
         "current_r": 0,
         "consecutive_red_days": 0,
     }
@@ -52,6 +52,7 @@ async def test_status_when_a_position_is_open_then_its_day_and_open_pnl_in_r(
 
     assert status["current_r"] == -0.5  # −250 ÷ 500
     assert status["daily_pnl_r"] == -0.51  # −253.10 ÷ 500 = −0.5062
+    assert status["weekly_pnl_r"] == -0.51  # Monday: the week is the day so far
     assert status["system_state"] == "active"
 
 

@@ -180,3 +180,13 @@ def test_state_new_when_opened_then_high_and_day_start_at_the_balance() -> None:
     assert (state.balance_high, state.day_start_balance, state.week) == (START, START, "2025-W03")
     assert state.can_trade
     assert (state.trades_today, state.trades_week, state.lock) == (0, 0, None)
+
+
+def test_roll_when_the_iso_week_changes_then_the_week_starts_at_the_end_balance() -> None:
+    # Wednesday → Thursday stays in W03; Friday's close rolls into Monday 20 January (W04)
+    state = a_state()
+    thursday = rolled(TOPSTEP_50K, state, end_balance=D(50_400), day=date(2025, 1, 16), now=NOW)
+    friday = rolled(TOPSTEP_50K, thursday, end_balance=D(50_100), day=date(2025, 1, 17), now=NOW)
+    monday = rolled(TOPSTEP_50K, friday, end_balance=D(49_800), day=date(2025, 1, 20), now=NOW)
+    assert (thursday.week_start_balance, friday.week_start_balance) == (START, START)
+    assert (monday.week, monday.week_start_balance) == ("2025-W04", D(49_800))

@@ -56,9 +56,9 @@ async def get_risk(account: OwnedAccountRef, services: ServicesDep) -> RiskRead:
     summary="The account at a glance: may it trade, its day in R",
     description="R (`risk_per_trade`) is the account's own `risk_per_trade` (set when it is "
     "opened or by `PATCH /accounts/{account_id}`), else 1% of the starting balance; "
-    "`daily_pnl_r` is today's P&L in R, `current_r` the open positions' unrealized P&L in R. "
-    "`weekly_pnl_r`, `current_regime` and `active_strategy` are null until the journal, the "
-    "regime classifier and strategies exist. 404 `RISK_NOT_TRACKED` until the engine has "
+    "`daily_pnl_r` is today's P&L in R, `weekly_pnl_r` this ISO week's, `current_r` the open "
+    "positions' unrealized P&L in R. `current_regime` and `active_strategy` are null until "
+    "the regime classifier and strategies exist. 404 `RISK_NOT_TRACKED` until the engine has "
     "opened the account.",
     responses=problem_responses(401, 404, 422, 429),
 )

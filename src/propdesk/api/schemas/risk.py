@@ -120,8 +120,9 @@ class AccountStatusRead(BaseModel):
         "to two places."
     )
     weekly_pnl_r: Number | None = Field(
-        description="P&L this ISO week ÷ R (`risk_per_trade`); null until the trade journal "
-        "keeps the balance at the start of the week."
+        description="P&L this ISO week of trading days (equity − the balance when the week's "
+        "first trading day began) ÷ R (`risk_per_trade`), to two places; null for an account "
+        "without rules (no risk state keeps the week)."
     )
     current_r: Number = Field(
         description="The open positions' unrealized P&L ÷ R (`risk_per_trade`), to two places "
@@ -141,7 +142,11 @@ class AccountStatusRead(BaseModel):
             active_strategy=None,
             risk_per_trade=r,
             daily_pnl_r=in_r(report.daily_pnl, r),
-            weekly_pnl_r=None,
+            weekly_pnl_r=(
+                None
+                if report.state.week_start_balance is None
+                else in_r(valuation.equity - report.state.week_start_balance, r)
+            ),
             current_r=in_r(valuation.unrealized_pnl, r),
             consecutive_red_days=report.state.consecutive_red_days,
         )

@@ -61,6 +61,9 @@ class RiskState:
     week: str = ""
     """ISO year-week of `trading_day`, e.g. "2026-W49"."""
     trades_week: int = 0
+    week_start_balance: Decimal | None = None
+    """The balance when the ISO week of `trading_day` began (its first roll, or the account's
+    opening); None in a state stored before it was kept, until the next week starts."""
     consecutive_red_days: int = 0
     best_day: Decimal = ZERO
     """The best closed day's P&L (for consistency)."""
@@ -86,6 +89,7 @@ class RiskState:
             balance_high=starting_balance,
             day_start_balance=starting_balance,
             week=iso_week(day),
+            week_start_balance=starting_balance,
             updated_at=now,
             flattened_at=now,
         )

@@ -230,6 +230,7 @@ def rolled(
         trades_today=0,
         week=week,
         trades_week=state.trades_week if week == state.week else 0,
+        week_start_balance=state.week_start_balance if week == state.week else end_balance,
         consecutive_red_days=red,
         best_day=max(state.best_day, pnl),
         total_profit=state.total_profit + pnl,
