@@ -35,3 +35,27 @@ def random_walk(n: int = 1500, *, seed: int = 7, start: float = 100.0) -> list[B
         volume = float(rng.randint(1, 500))
         out.append(Bar("MNQ", START + i * MINUTE, opened, high, low, close, volume))
     return out
+
+
+def trend(n: int, *, step: float = 1.0, start: float = 100.0, first: int = 0) -> list[Bar]:
+    """A steady trend: each bar `step` above (below, when negative) the last, with a range of 2
+    and a close ¾ of the way in the trend's direction, so every true range is exactly 2."""
+    out = []
+    for k in range(n):
+        low = start + step * k
+        close = low + (1.5 if step > 0 else 0.5)
+        out.append(bar(low + 2, low, close, i=first + k))
+    return out
+
+
+def zigzag(n: int, *, after: float = 100.0, first: int = 0) -> list[Bar]:
+    """A flat market that swings one point up, one point down, bar after bar, after a close
+    at `after`: every true range is exactly 2, +DM and −DM take turns."""
+    level = after - 0.5
+    out = []
+    for k in range(n):
+        if k % 2 == 0:
+            out.append(bar(level + 1, level - 1, level, i=first + k))
+        else:
+            out.append(bar(level + 2, level, level + 1, i=first + k))
+    return out
