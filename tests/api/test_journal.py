@@ -267,16 +267,16 @@ async def test_metrics_when_the_session_was_traded_then_the_hand_worked_figures(
     assert metrics["win_rate"] == 0.75
     assert metrics["profit_factor"] == pytest.approx(111.30 / 42.24)
     assert metrics["profit_factor_infinite"] is False
-    assert metrics["net_pnl"] == pytest.approx(69.06)
-    assert metrics["expectancy"] == pytest.approx(69.06 / 4)
+    assert metrics["net_pnl"] == 69.06  # exactly: the float sums are rounded to 10 places
+    assert metrics["expectancy"] == 17.265
     r = [-42.24 / 40.5, 0.7652, 0.1826, 0.1652]
     assert metrics["expected_r"] == pytest.approx(sum(r) / 4)
     assert metrics["avg_win_r"] == pytest.approx((0.7652 + 0.1826 + 0.1652) / 3)
     assert metrics["avg_loss_r"] == pytest.approx(-42.24 / 40.5)
     assert metrics["payoff_ratio"] == pytest.approx((111.30 / 3) / 42.24)
-    assert metrics["max_drawdown"] == pytest.approx(42.24)  # the first trade, from 0
-    assert (metrics["trading_days"], metrics["best_day"]) == (2, pytest.approx(34.78))
-    assert metrics["worst_day"] == pytest.approx(34.28)  # 76.52 − 42.24 on Monday
+    assert metrics["max_drawdown"] == 42.24  # the first trade, from 0
+    assert (metrics["trading_days"], metrics["best_day"]) == (2, 34.78)
+    assert metrics["worst_day"] == 34.28  # 76.52 − 42.24 on Monday
     assert metrics["consistency"] == pytest.approx(34.78 / 69.06)
     assert metrics["sharpe"] is not None
     assert metrics["win_rate_wilson_lb"] == pytest.approx(0.3006, abs=1e-4)
@@ -351,11 +351,11 @@ async def test_calendar_when_the_session_spans_two_cme_days_then_a_row_each(
     assert body["month"] == "2025-01"
     monday, tuesday = body["days"]
     assert (monday["day"], monday["trades"]) == ("2025-01-06", 2)
-    assert monday["pnl"] == pytest.approx(34.28)
+    assert monday["pnl"] == 34.28
     assert monday["r"] == pytest.approx(-42.24 / 40.5 + 0.7652)
     assert (tuesday["day"], tuesday["trades"]) == ("2025-01-07", 2)  # 17:30 Chicago on
-    assert tuesday["pnl"] == pytest.approx(34.78)
-    assert tuesday["r"] == pytest.approx(0.3478)
+    assert tuesday["pnl"] == 34.78
+    assert tuesday["r"] == 0.3478
     assert (await _json(traded, "/calendar", month="2024-12"))["days"] == []
 
 
@@ -367,19 +367,19 @@ async def test_equity_when_read_by_trade_and_by_day_then_the_closed_trips_curve(
 
     assert (by_trade["granularity"], by_trade["starting_balance"]) == ("trade", 1_000_000)
     points = by_trade["points"]
-    assert [p["period_pnl"] for p in points] == pytest.approx([-42.24, 76.52, 18.26, 16.52])
-    assert [p["pnl"] for p in points] == pytest.approx([-42.24, 34.28, 52.54, 69.06])
-    assert [p["equity"] for p in points] == pytest.approx(
-        [999_957.76, 1_000_034.28, 1_000_052.54, 1_000_069.06]
-    )
-    assert [p["drawdown"] for p in points] == pytest.approx([42.24, 0, 0, 0])
+    assert [p["period_pnl"] for p in points] == [-42.24, 76.52, 18.26, 16.52]
+    assert [p["pnl"] for p in points] == [-42.24, 34.28, 52.54, 69.06]
+    assert [p["equity"] for p in points] == [
+        999_957.76, 1_000_034.28, 1_000_052.54, 1_000_069.06,
+    ]  # fmt: skip
+    assert [p["drawdown"] for p in points] == [42.24, 0, 0, 0]
     assert points[0]["time"] == "2025-01-06T18:01:00Z"
     assert [p["day"] for p in points] == ["2025-01-06"] * 2 + ["2025-01-07"] * 2
     assert [(p["day"], p["time"]) for p in by_day["points"]] == [
         ("2025-01-06", "2025-01-06T18:05:00Z"),
         ("2025-01-07", "2025-01-06T23:32:00Z"),
     ]
-    assert [p["equity"] for p in by_day["points"]] == pytest.approx([1_000_034.28, 1_000_069.06])
+    assert [p["equity"] for p in by_day["points"]] == [1_000_034.28, 1_000_069.06]
 
 
 async def test_csv_when_exported_then_the_same_trades_as_the_json_exactly(

@@ -6,10 +6,10 @@ the analytics over the closed ones, measured against the account's balance, R an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,20 @@ calendar reads are those within this of the month."""
 
 
 EVERY_TRIP = TripFilter()
+PLACES = 10
+"""Figures are rounded to the places of the stored money: what float sums of its exact
+amounts leave beyond them is noise (34.279999999999994 for 34.28), never a digit."""
+Figures = TypeVar("Figures", Metrics, EquityPoint, CalendarDay)
+
+
+def tidy(figures: Figures) -> Figures:
+    """`figures` with each float rounded to `PLACES`."""
+    rounded: dict[str, Any] = {
+        field.name: round(value, PLACES)
+        for field in fields(figures)
+        if isinstance(value := getattr(figures, field.name), float)
+    }
+    return replace(figures, **rounded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +199,10 @@ async def metrics(
     """The figures over the matching closed trips (the last `window` of them), and per
     group when `group_by` is given (`timezone`: the zone of `hour`'s hours)."""
     arrays = await _arrays(session, basis, _normalized(catalogue, criteria))
-    figures = compute_metrics(
-        arrays, window=window, breakeven=breakeven, starting_balance=basis.starting_balance
+    figures = tidy(
+        compute_metrics(
+            arrays, window=window, breakeven=breakeven, starting_balance=basis.starting_balance
+        )
     )
     if group_by is None:
         return figures, None
@@ -198,14 +214,15 @@ async def metrics(
         starting_balance=basis.starting_balance,
         timezone=timezone,
     )
-    return figures, groups
+    return figures, {key: tidy(group) for key, group in groups.items()}
 
 
 async def equity(
     session: AsyncSession, basis: Basis, granularity: Granularity
 ) -> list[EquityPoint]:
     """The account's equity after each closed trip, or each trading day with a close."""
-    return equity_curve(await _arrays(session, basis), basis.starting_balance, granularity)
+    curve = equity_curve(await _arrays(session, basis), basis.starting_balance, granularity)
+    return [tidy(point) for point in curve]
 
 
 async def month_calendar(
@@ -215,4 +232,5 @@ async def month_calendar(
     first = datetime(year, month, 1, tzinfo=UTC)
     after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     near = TripFilter(closed_from=first - CALENDAR_MARGIN, closed_to=after + CALENDAR_MARGIN)
-    return calendar(await _arrays(session, basis, near), f"{year:04d}-{month:02d}")
+    days = calendar(await _arrays(session, basis, near), f"{year:04d}-{month:02d}")
+    return [tidy(day) for day in days]
