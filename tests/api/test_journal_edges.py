@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from propdesk.domain.ledger import DayBoundary
+
 if TYPE_CHECKING:
     from conftest import Desk, MakeDesk, MakeUser
     from propdesk.services import Services
@@ -256,3 +258,13 @@ async def test_patch_when_the_body_is_at_its_limits_then_taken(
     assert response.json()["tags"] == body["tags"]
     assert (response.json()["screenshot_url"], len(url)) == (url, 2000)
     assert (removed.json()["screenshot_url"], removed.json()["setup"]) == (None, "s" * 64)
+
+
+async def test_calendar_when_no_month_is_given_then_the_month_of_the_accounts_day_now(
+    desk: Desk,
+) -> None:
+    today = DayBoundary().trading_day(datetime.now(UTC).timestamp())  # the CME's
+
+    body = (await desk.get("/calendar")).json()
+
+    assert body == {"month": today.isoformat()[:7], "days": []}

@@ -49,7 +49,7 @@ TIMES = (
     "An ISO 8601 time (UTC when it has no offset) or UNIX seconds (as `after` and `until` of "
     "the executions take)."
 )
-Label = Annotated[str | None, Query(min_length=1, max_length=64)]
+LabelFilter = Annotated[str | None, Query(min_length=1, max_length=64)]
 TradeId = Annotated[
     str,
     Path(
@@ -67,12 +67,12 @@ def _known_zone(name: str) -> str:
 
 async def trade_filter(
     symbol: Annotated[str | None, Query(min_length=1, max_length=32)] = None,
-    strategy: Annotated[Label, Query(description="The entry order's `strategy`.")] = None,
+    strategy: Annotated[LabelFilter, Query(description="The entry order's `strategy`.")] = None,
     setup: Annotated[
-        Label,
+        LabelFilter,
         Query(description="The trade's setup: the trader's, else the entry order's `tag`."),
     ] = None,
-    regime: Label = None,
+    regime: LabelFilter = None,
     side: Literal["long", "short"] | None = None,
     tag: Annotated[
         str | None,
