@@ -50,7 +50,7 @@ amounts leave beyond them is noise (34.279999999999994 for 34.28), never a digit
 Figures = TypeVar("Figures", Metrics, EquityPoint, CalendarDay)
 
 
-def tidy(figures: Figures) -> Figures:
+def _tidy(figures: Figures) -> Figures:
     """`figures` with each float rounded to `PLACES`."""
     rounded: dict[str, Any] = {
         field.name: round(value, PLACES)
@@ -199,7 +199,7 @@ async def metrics(
     """The figures over the matching closed trips (the last `window` of them), and per
     group when `group_by` is given (`timezone`: the zone of `hour`'s hours)."""
     arrays = await _arrays(session, basis, _normalized(catalogue, criteria))
-    figures = tidy(
+    figures = _tidy(
         compute_metrics(
             arrays, window=window, breakeven=breakeven, starting_balance=basis.starting_balance
         )
@@ -214,7 +214,7 @@ async def metrics(
         starting_balance=basis.starting_balance,
         timezone=timezone,
     )
-    return figures, {key: tidy(group) for key, group in groups.items()}
+    return figures, {key: _tidy(group) for key, group in groups.items()}
 
 
 async def equity(
@@ -222,7 +222,7 @@ async def equity(
 ) -> list[EquityPoint]:
     """The account's equity after each closed trip, or each trading day with a close."""
     curve = equity_curve(await _arrays(session, basis), basis.starting_balance, granularity)
-    return [tidy(point) for point in curve]
+    return [_tidy(point) for point in curve]
 
 
 async def month_calendar(
@@ -233,4 +233,4 @@ async def month_calendar(
     after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     near = TripFilter(closed_from=first - CALENDAR_MARGIN, closed_to=after + CALENDAR_MARGIN)
     days = calendar(await _arrays(session, basis, near), f"{year:04d}-{month:02d}")
-    return [tidy(day) for day in days]
+    return [_tidy(day) for day in days]
