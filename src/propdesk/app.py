@@ -22,6 +22,7 @@ from propdesk.api.routers import (
     auth,
     datafeed,
     executions,
+    journal,
     meta,
     orders,
     positions,
@@ -70,6 +71,13 @@ TAGS = [
     },
     {"name": "positions", "description": "Open positions valued at the quotes; close them."},
     {"name": "executions", "description": "Fills, newest first."},
+    {
+        "name": "journal",
+        "description": "Round trips (trades) built from the fills, the trader's notes on them, "
+        "and performance analytics over the closed ones: win rate with its Wilson bound, "
+        "profit factor, expectancy in money and R, drawdown, Sharpe, Sortino, SQN, equity "
+        "curve, P&L calendar.",
+    },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
 
@@ -143,7 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # nesting is another match walk per request.
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
-        orders, positions, executions, accounts, risk, datafeed, meta, auth, users, api_keys,
+        orders, positions, executions, journal, accounts, risk, datafeed, meta, auth, users,
+        api_keys,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from conftest import MakeUser, TestUser
 
 ACCOUNT_PREFIX = "/api/v1/accounts/{account_id}"
-NESTED_NOT_FOUND = {"ORDER_NOT_FOUND", "POSITION_NOT_FOUND"}
+NESTED_NOT_FOUND = {"ORDER_NOT_FOUND", "POSITION_NOT_FOUND", "TRADE_NOT_FOUND"}
 """404 codes of things under an account, as opposed to the account itself."""
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 

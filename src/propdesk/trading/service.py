@@ -295,11 +295,11 @@ async def list_orders(
         session,
         account_id,
         status=status,
-        symbol=_canonical(catalogue, symbol),
+        symbol=canonical_symbol(catalogue, symbol),
         strategy=strategy,
         tag=tag,
-        after=_utc(after),
-        until=_utc(until),
+        after=as_utc(after),
+        until=as_utc(until),
         limit=limit,
         offset=offset,
         nested=nested,
@@ -324,10 +324,10 @@ async def list_executions(
     return await store.list_executions(
         session,
         account_id,
-        symbol=_canonical(catalogue, symbol),
+        symbol=canonical_symbol(catalogue, symbol),
         order_id=order_id,
-        after=_utc(after),
-        until=_utc(until),
+        after=as_utc(after),
+        until=as_utc(until),
         limit=limit,
         offset=offset,
     )
@@ -343,7 +343,7 @@ async def _nest(session: AsyncSession, orders: Sequence[Order]) -> list[OrderVie
     ]
 
 
-def _canonical(catalogue: Mapping[str, Instrument], symbol: str | None) -> str | None:
+def canonical_symbol(catalogue: Mapping[str, Instrument], symbol: str | None) -> str | None:
     """The catalogue's spelling (it ignores case); an unknown symbol simply matches nothing."""
     if symbol is None:
         return None
@@ -351,7 +351,7 @@ def _canonical(catalogue: Mapping[str, Instrument], symbol: str | None) -> str |
     return instrument.symbol if instrument is not None else symbol
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
     """A time without an offset is read as UTC, the API's only zone."""
     if value is None or value.tzinfo is not None:
         return value

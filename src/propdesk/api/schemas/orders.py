@@ -43,7 +43,7 @@ ClientOrderId = Annotated[
 ]
 
 
-def _printable(value: str) -> str:
+def printable(value: str) -> str:
     # The broker's own test (str.isprintable), so that what passes here is never refused
     # there: stricter than PRINTABLE, it refuses line and paragraph separators too.
     if not value.isprintable():
@@ -56,7 +56,7 @@ def _printable(value: str) -> str:
 Label = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LABEL),
-    AfterValidator(_printable),
+    AfterValidator(printable),
 ]
 """A client's label: 1–64 printable characters once surrounding whitespace is stripped."""
 

@@ -215,15 +215,18 @@ def _trip_values(trip: RoundTrip) -> dict[str, Any]:
 
 def trip_from_row(row: Any, note: Any = None) -> RoundTrip:
     """The trip a row holds; `note` (a `trip_notes` row, or None) overrides what the trader
-    wrote: notes, tags, setup, screenshot."""
+    wrote: notes, tags, setup (an empty one: cleared, the entry's tag with it), screenshot;
+    and the trip was last updated when either was."""
     tags = tuple(row.tags)
     setup = row.setup
     notes, screenshot = "", None
+    updated_at = row.updated_at
     if note is not None:
         notes = note.notes or ""
         tags = tuple(note.tags) if note.tags is not None else tags
-        setup = note.setup if note.setup is not None else setup
+        setup = (note.setup or None) if note.setup is not None else setup
         screenshot = note.screenshot_url
+        updated_at = max(updated_at, note.updated_at)
     return RoundTrip(
         id=row.id,
         seq=row.seq,
@@ -257,5 +260,5 @@ def trip_from_row(row: Any, note: Any = None) -> RoundTrip:
         screenshot_url=screenshot,
         fill_ids=tuple(row.fill_ids),
         order_ids=tuple(row.order_ids),
-        updated_at=row.updated_at.timestamp(),
+        updated_at=updated_at.timestamp(),
     )
