@@ -52,7 +52,9 @@ class TradeBase(BaseModel):
     status: Literal["open", "closed"]
     opened_at: datetime
     closed_at: datetime | None
-    duration: float | None = Field(description="Seconds from the first entry to the last exit.")
+    duration: float | None = Field(
+        description="Seconds from the first entry to the last exit, to the millisecond."
+    )
     qty: Number = Field(description="Held now (0 once closed).")
     entry_qty: Number = Field(description="All the quantity entered, scale-ins included.")
     exit_qty: Number
@@ -98,7 +100,7 @@ class TradeBase(BaseModel):
             status="open" if trip.is_open else "closed",
             opened_at=datetime.fromtimestamp(trip.opened_at, UTC),
             closed_at=_time(trip.closed_at),
-            duration=trip.duration,
+            duration=None if trip.duration is None else round(trip.duration, 3),
             qty=trip.qty,
             entry_qty=trip.entry_qty,
             exit_qty=trip.exit_qty,
