@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +16,13 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from propdesk.auth.cli import users
 from propdesk.config import Settings
+from propdesk.domain.instruments import Instrument
+from propdesk.journal_rebuild import RebuildError, RebuildSummary
 from propdesk.logging import configure_logging
 from propdesk.marketdata.csv_import import BarBatch, Timeframe
 from propdesk.store.db import DatabaseNotMigratedError
@@ -221,6 +226,133 @@ async def _write_bars(
 
 def _utc(ts: int) -> str:
     return f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M} UTC"
+
+
+journal = typer.Typer(help="The trade journal.", no_args_is_help=True)
+app.add_typer(journal, name="journal")
+
+SERVER_STOPPED = (
+    "run it with the server stopped: a running engine keeps the open trips in memory, writes "
+    "over the rebuilt ones at their next fill and loads the rebuilt ones only when it starts "
+    "(there is no lock that could tell; start the server again afterwards)"
+)
+SHOWN_ACCOUNTS = 20
+
+
+@journal.command("rebuild")
+def rebuild_journal(
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only this account's trips (its id).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild: the server is stopped (required).")
+    ] = False,
+    keep_excursions: Annotated[
+        bool,
+        typer.Option(
+            "--keep-excursions/--drop-excursions",
+            help="Keep a stored trip's larger MAE/MFE where it is the same trip (same fills): "
+            "the engine measured them at every quote, a rebuild sees only the fills.",
+        ),
+    ] = True,
+) -> None:
+    """Rebuild the journal's trips from the stored executions, in one transaction.
+
+    Fills are replayed in time order (then by id), labelled with their order's strategy and
+    tag, a bracket entry's stop leg giving the trip its initial stop; account resets end the
+    open trips, and a stop placed on its own within the stop window of a trip's opening is its
+    initial stop, as in the engine. Every trip row is written over; rows no rebuilt trip has
+    are deleted with their notes, and notes on trips that still exist are kept.
+
+    It refuses to run without --force: run it with the server stopped.
+    """
+    if not force:
+        typer.echo(
+            "refusing to rebuild the journal without --force: it rewrites the trips table, "
+            f"which the engine writes; {SERVER_STOPPED}",
+            err=True,
+        )
+        raise typer.Exit(1)
+    from propdesk.marketdata.catalogue import Catalogue
+
+    settings = _settings()
+    catalogue = Catalogue.load(settings.instruments_file)
+    typer.echo(f"warning: {SERVER_STOPPED}", err=True)
+    started = time.perf_counter()
+    # A rebuild allocates a tuple or two per fill and frees none of them: the collector would
+    # walk them all again and again, for nothing. The domain cannot switch it off; a command can.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        summary = asyncio.run(
+            _rebuild_journal(
+                settings.database_url,
+                catalogue,
+                account,
+                keep_excursions,
+                settings.broker_settings().stop_window,
+            )
+        )
+    except (RebuildError, DatabaseNotMigratedError, OSError, DBAPIError) as error:
+        typer.echo(f"cannot rebuild the journal: {error}; nothing was changed", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        if collecting:
+            gc.enable()
+    _print_rebuild(summary, time.perf_counter() - started)
+
+
+async def _rebuild_journal(
+    url: str,
+    instruments: Mapping[str, Instrument],
+    account: str | None,
+    keep_excursions: bool,
+    stop_window: float,
+) -> RebuildSummary:
+    from propdesk.journal_rebuild import rebuild_journal as rebuild
+    from propdesk.store.db import open_database
+
+    database = await open_database(url)
+    try:
+        return await rebuild(
+            database,
+            instruments,
+            account_id=account,
+            keep_excursions=keep_excursions,
+            stop_window=stop_window,
+        )
+    finally:
+        await database.dispose()
+
+
+def _print_rebuild(summary: RebuildSummary, seconds: float) -> None:
+    console = Console()
+    table = Table(title="journal rebuilt", title_justify="left", show_footer=True)
+    table.add_column("account", footer="total")
+    table.add_column("trips", justify="right", footer=f"{summary.trips:,}")
+    table.add_column("open", justify="right", footer=f"{summary.open:,}")
+    table.add_column("net P&L", justify="right", footer=_money(summary.net_pnl))
+    for totals in summary.accounts[:SHOWN_ACCOUNTS]:
+        table.add_row(
+            totals.account_id, f"{totals.trips:,}", f"{totals.open:,}", _money(totals.net_pnl)
+        )
+    hidden = len(summary.accounts) - SHOWN_ACCOUNTS
+    if hidden > 0:
+        table.add_row(f"… and {hidden:,} more accounts", "", "", "")
+    console.print(table)
+    console.print(
+        f"{summary.executions:,} executions → {summary.trips:,} trips "
+        f"({summary.open:,} open) in {seconds:.1f} s · stored trips removed: "
+        f"{summary.removed:,} · notes kept: {summary.notes_kept:,}, dropped: "
+        f"{summary.notes_dropped:,} · trips keeping their stored excursions: "
+        f"{summary.excursions_kept:,}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount.normalize():,f}"
 
 
 if __name__ == "__main__":  # pragma: no cover

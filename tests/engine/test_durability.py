@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,7 +37,11 @@ def _free_port() -> int:
 
 @contextmanager
 def _server(
-    database_url: str, cwd: Path, port: int, feed: str = "none"
+    database_url: str,
+    cwd: Path,
+    port: int,
+    feed: str = "none",
+    more_env: Mapping[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     env = {
         **os.environ,
@@ -51,6 +55,7 @@ def _server(
         "PROPDESK_PASSWORD_HASH_TIME_COST": "1",
         "PROPDESK_PASSWORD_HASH_MEMORY_KIB": "8",
         "PROPDESK_PASSWORD_HASH_PARALLELISM": "1",
+        **(more_env or {}),
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "propdesk.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]

@@ -12,6 +12,7 @@ from decimal import Decimal
 from propdesk.bus.base import Subscription
 from propdesk.bus.memory import MemoryBus
 from propdesk.domain.bars import Bar, BarEvent, Tick
+from propdesk.domain.journal import Journal, RoundTrip
 from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import (
     Fill,
@@ -87,6 +88,12 @@ def ledger(account_id: str, realized: str = "0") -> Ledger:
     )
 
 
+def trip(placed: Order, qty: str = "1") -> RoundTrip:
+    """The round trip that `fill(placed, qty)` opens (MNQ: $2 a point)."""
+    [opened] = Journal().apply_fill(fill(placed, qty), Decimal(2), strategy="orb")
+    return opened
+
+
 @dataclass
 class FakeReader:
     """The engine's state as a test wants it."""
@@ -94,6 +101,7 @@ class FakeReader:
     orders: dict[str, list[Order]] = field(default_factory=dict)
     positions_of: dict[str, list[Position]] = field(default_factory=dict)
     accounts: dict[str, AccountSnapshot] = field(default_factory=dict)
+    trips: dict[str, list[RoundTrip]] = field(default_factory=dict)
     events: MemoryBus = field(default_factory=MemoryBus)
     """Where a test publishes the committed events of `Topics.account(…)`."""
 
@@ -111,6 +119,9 @@ class FakeReader:
 
     def risk_report(self, account_id: str) -> RiskReport | None:
         return None
+
+    def open_trips(self, account_id: str) -> list[RoundTrip]:
+        return self.trips.get(account_id, [])
 
 
 def bar_event(minute: float, close: float, *, closed: bool = False, volume: float = 1) -> BarEvent:

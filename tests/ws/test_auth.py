@@ -153,13 +153,20 @@ async def test_anonymous_when_subscribing_then_only_public_topics_are_open(
         signals = await ws.request({"type": "signals.subscribe"})
         refusals = [
             await ws.request({"type": f"{kind}.subscribe", "account_id": account, "id": kind})
-            for kind in ("orders", "executions", "positions", "account", "risk")
+            for kind in ("orders", "executions", "positions", "account", "risk", "trades")
         ]
 
     assert [bars["type"], quotes["type"], signals["type"]] == ["subscribed"] * 3
     assert signals["topics"] == ["signals.*"]
     assert {(r["type"], r["code"]) for r in refusals} == {("error", "NOT_AUTHENTICATED")}
-    assert [r["id"] for r in refusals] == ["orders", "executions", "positions", "account", "risk"]
+    assert [r["id"] for r in refusals] == [
+        "orders",
+        "executions",
+        "positions",
+        "account",
+        "risk",
+        "trades",
+    ]
 
 
 async def test_account_topic_when_someone_elses_then_not_found_and_no_data(
@@ -171,7 +178,7 @@ async def test_account_topic_when_someone_elses_then_not_found_and_no_data(
     async with ws_connect(other.access_token) as ws:
         replies = [
             await ws.request({"type": f"{kind}.subscribe", "account_id": account})
-            for kind in ("orders", "executions", "positions", "account", "risk")
+            for kind in ("orders", "executions", "positions", "account", "risk", "trades")
         ]
         missing = await ws.request({"type": "orders.subscribe", "account_id": str(uuid.uuid4())})
         await ws.silent()

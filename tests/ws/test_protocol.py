@@ -37,6 +37,7 @@ from propdesk.ws.payloads import (
     RegimePayload,
     RiskPayload,
     SignalPayload,
+    TradePayload,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,6 +137,42 @@ QUOTE = QuotePayload(
     change_percent=0.31,
     trading_day=date(2026, 3, 10),
 )
+TRADE = TradePayload(
+    id=f"{ACCOUNT}:MNQ:3",
+    account_id=ACCOUNT,
+    symbol="MNQ",
+    side="long",
+    status="closed",
+    opened_at=AT,
+    closed_at=AT,
+    duration=0,
+    qty=Decimal(0),
+    entry_qty=Decimal(2),
+    exit_qty=Decimal(2),
+    max_qty=Decimal(2),
+    avg_entry_price=Decimal("21000.25"),
+    avg_exit_price=Decimal("21010.5"),
+    gross_pnl=Decimal(41),
+    fees=Decimal("2.48"),
+    net_pnl=Decimal("38.52"),
+    mae_price=Decimal("1.5"),
+    mfe_price=Decimal(12),
+    mae=Decimal(6),
+    mfe=Decimal(48),
+    initial_stop=Decimal("20990.25"),
+    risk=Decimal(40),
+    risk_source="stop",
+    r_multiple=Decimal("0.963"),
+    strategy="orb",
+    setup="opening drive",
+    regime=None,
+    tags=["a+"],
+    notes="",
+    screenshot_url=None,
+    order_ids=["o-1", "o-4"],
+    fill_ids=["f-1", "f-2", "f-3"],
+    updated_at=AT,
+)
 UPDATE = {"topic": "t", "seq": 7}
 
 CLIENT_EXAMPLES: list[BaseModel] = [
@@ -154,6 +191,8 @@ CLIENT_EXAMPLES: list[BaseModel] = [
     p.AccountUnsubscribeMessage(account_id=ACCOUNT),
     p.RiskSubscribeMessage(account_id=ACCOUNT),
     p.RiskUnsubscribeMessage(account_id=ACCOUNT),
+    p.TradesSubscribeMessage(account_id=ACCOUNT),
+    p.TradesUnsubscribeMessage(account_id=ACCOUNT),
     p.SignalsSubscribeMessage(symbol="MNQ"),
     p.SignalsUnsubscribeMessage(),
     p.PingMessage(id="p"),
@@ -205,6 +244,7 @@ SERVER_EXAMPLES: list[BaseModel] = [
             )
         ),
     ),
+    p.TradesUpdateMessage(**UPDATE, account_id=str(ACCOUNT), trades=[TRADE]),
     p.SignalsUpdateMessage(
         **UPDATE,
         symbol="MNQ",

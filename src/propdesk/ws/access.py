@@ -19,8 +19,10 @@ from propdesk.auth import service as auth_service
 from propdesk.auth import tokens
 from propdesk.auth.principal import Principal
 from propdesk.config import Settings
+from propdesk.domain.risk.report import risk_per_trade
 from propdesk.errors import NotFoundError
 from propdesk.store.db import Database
+from propdesk.ws.topics import AccountGrant
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +53,18 @@ class Access:
             secret=secret,
         )
 
-    async def authorize_account(self, identity: Identity, account_id: uuid.UUID) -> None:
-        """Raises NotAuthenticatedError when the credential no longer holds, NotFoundError when
-        the account is missing or someone else's (the same answer, as in REST)."""
+    async def authorize_account(self, identity: Identity, account_id: uuid.UUID) -> AccountGrant:
+        """What the topics need of the account, read by the same look-up. Raises
+        NotAuthenticatedError when the credential no longer holds, NotFoundError when the
+        account is missing or someone else's (the same answer, as in REST)."""
         async with self.database.session() as session:
             principal = await _principal(session, self.settings, identity.secret)
             account = await accounts_service.get_account(session, account_id)
             if account.owner_id != principal.user_id and not principal.is_admin:
                 raise NotFoundError(f"no account {account_id}")
+            return AccountGrant(
+                str(account.id), risk_per_trade(account.starting_balance, account.risk_per_trade)
+            )
 
 
 async def _principal(session: AsyncSession, settings: Settings, secret: str) -> Principal:

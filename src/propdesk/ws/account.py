@@ -1,8 +1,10 @@
 """Account topics: the engine's committed events of one account as orders, executions,
-positions, account and risk updates; snapshots from the read model of committed state."""
+positions, account, risk and trades updates; snapshots from the read model of committed
+state."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from propdesk.domain.events import (
@@ -19,6 +21,7 @@ from propdesk.domain.events import (
     PositionChanged,
     RiskChanged,
     TrailingStopMoved,
+    TripChanged,
 )
 from propdesk.domain.positions import Position
 from propdesk.ws.payloads import (
@@ -27,6 +30,7 @@ from propdesk.ws.payloads import (
     OrderPayload,
     PositionPayload,
     RiskPayload,
+    TradePayload,
 )
 from propdesk.ws.protocol import (
     AccountUpdateMessage,
@@ -35,9 +39,10 @@ from propdesk.ws.protocol import (
     OrderUpdateEvent,
     PositionsUpdateMessage,
     RiskUpdateMessage,
+    TradesUpdateMessage,
     Update,
 )
-from propdesk.ws.topics import Topic
+from propdesk.ws.topics import AccountGrant, Topic
 
 _ORDER_EVENTS: dict[type[Any], OrderUpdateEvent] = {
     OrderAccepted: OrderUpdateEvent.new,
@@ -194,4 +199,42 @@ class RiskTopic(Topic):
             return None
         return RiskUpdateMessage(
             topic=self.name, seq=self.seq, snapshot=True, account_id=self.key.subject, risk=risk
+        )
+
+
+class TradesTopic(Topic):
+    """The account's round trips: the open ones, then each trip a committed fill opened,
+    changed or closed (`TripChanged`), as REST's journal shows it.
+
+    A trip without a usable initial stop takes its R from the account's `risk_per_trade`,
+    which the engine does not keep: each subscription's ownership check reads it, and the
+    topic uses the last one read from then on (REST reads it at every request)."""
+
+    default_risk: Decimal | None = None
+
+    def granted(self, grant: AccountGrant) -> None:
+        self.default_risk = grant.risk_per_trade
+
+    def on_message(self, message: object) -> None:
+        if not isinstance(message, TripChanged):
+            return
+        trip = message.trip
+        self.emit(
+            lambda seq: TradesUpdateMessage(
+                topic=self.name,
+                seq=seq,
+                account_id=self.key.subject,
+                trades=[TradePayload.of(trip, self.default_risk)],
+            )
+        )
+
+    def snapshot(self) -> Update | None:
+        reader = self.sources.reader
+        trips = [] if reader is None else reader.open_trips(self.key.subject)
+        return TradesUpdateMessage(
+            topic=self.name,
+            seq=self.seq,
+            snapshot=True,
+            account_id=self.key.subject,
+            trades=[TradePayload.of(trip, self.default_risk) for trip in trips],
         )

@@ -32,16 +32,17 @@ can end up in proxy logs.
 
 **Topics.** `bars.<SYMBOL>.<resolution>`, `quotes.<SYMBOL>`, `signals.<SYMBOL>` (or
 `signals.*`), and per account `orders.<id>`, `executions.<id>`, `positions.<id>`,
-`account.<id>`, `risk.<id>`. Account topics need credentials that own the account (admins own
-all); any other account answers `error` with code `NOT_FOUND`, as REST answers 404.
+`account.<id>`, `risk.<id>` and `trades.<id>` (the journal's round trips). Account topics
+need credentials that own the account (admins own all); any other account answers `error`
+with code `NOT_FOUND`, as REST answers 404.
 
 **Snapshots and sequence numbers.** Subscribing answers `subscribed`, then the topic's current
 state as an update with `snapshot: true`. Every update carries its topic and `seq`, the
 topic's update counter in this server process: an update whose `seq` is not the previous one
 plus one means updates were missed (resubscribe for a fresh snapshot). The snapshot of an
 account topic is what the engine has committed as of now, so an update right after it may repeat a
-change the snapshot already shows: orders, positions and the account carry whole states and
-executions carry ids, so applying one twice is harmless.
+change the snapshot already shows: orders, positions, the account and trades carry whole
+states and executions carry ids, so applying one twice is harmless.
 
 **Errors.** A malformed, unknown or refused message is answered by `error` (with the message's
 `id`, a machine `code` and a `reason`); the connection stays open.

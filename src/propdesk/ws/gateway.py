@@ -220,6 +220,7 @@ class Session:
 
     async def subscribe(self, message: AnyClientMessage) -> None:
         keys = self.keys(message)
+        grant = None
         if isinstance(message, AccountTopicMessage):
             if self.identity is None:
                 self.error(
@@ -231,7 +232,9 @@ class Session:
             try:
                 if self.gateway.limiter is not None:
                     await self.gateway.limiter.hit(Bucket.user, str(self.identity.user_id))
-                await self.gateway.access.authorize_account(self.identity, message.account_id)
+                grant = await self.gateway.access.authorize_account(
+                    self.identity, message.account_id
+                )
             except RateLimitedError as error:
                 self.error(message.id, ErrorCode.RATE_LIMITED, error.message)
                 return
@@ -242,7 +245,7 @@ class Session:
                 self.error(message.id, ErrorCode.NOT_FOUND, error.message)
                 return
         ack = SubscribedMessage(id=message.id, topics=[key.name for key in keys])
-        await self.hub.subscribe(self.connection, keys, ack=ack)
+        await self.hub.subscribe(self.connection, keys, ack=ack, grant=grant)
 
     def keys(self, message: AnyClientMessage) -> list[TopicKey]:
         kind = Kind(message.type.partition(".")[0])

@@ -31,6 +31,7 @@ from propdesk.ws.account import (
     OrdersTopic,
     PositionsTopic,
     RiskTopic,
+    TradesTopic,
 )
 from propdesk.ws.connection import CloseCode, Connection, Transport
 from propdesk.ws.market import AggregatedBarsTopic, BarsTopic, QuotesTopic, SignalsTopic
@@ -38,6 +39,7 @@ from propdesk.ws.protocol import HeartbeatMessage, ServerMessage, encode
 from propdesk.ws.topics import (
     EVERY_SYMBOL,
     ONE_MINUTE,
+    AccountGrant,
     AccountReader,
     Kind,
     Sources,
@@ -71,6 +73,7 @@ KINDS: dict[Kind, type[Topic]] = {
     Kind.positions: PositionsTopic,
     Kind.account: AccountTopic,
     Kind.risk: RiskTopic,
+    Kind.trades: TradesTopic,
 }
 
 
@@ -193,10 +196,16 @@ class Hub:
     # --- topics ----------------------------------------------------------------------------
 
     async def subscribe(
-        self, connection: Connection, keys: Iterable[TopicKey], *, ack: ServerMessage
+        self,
+        connection: Connection,
+        keys: Iterable[TopicKey],
+        *,
+        ack: ServerMessage,
+        grant: AccountGrant | None = None,
     ) -> None:
         """Hold the topics, then queue `ack` and each topic's snapshot, in that order, before
-        any update that follows them. Raises SubscriptionError (nothing is held then)."""
+        any update that follows them. Raises SubscriptionError (nothing is held then).
+        `grant`: what the check of an account topic read of its account."""
         held = self._held.get(connection)
         if held is None:
             return  # closed already
@@ -230,6 +239,8 @@ class Hub:
         # From here on nothing awaits: the ack, the snapshots and membership are one step.
         connection.offer(encode(ack))
         for topic in topics:
+            if grant is not None and topic.key.subject == grant.account_id:
+                topic.granted(grant)
             topic.members.add(connection)
             snapshot = topic.snapshot()
             if snapshot is not None:

@@ -1,5 +1,5 @@
 """What the server's updates carry: bars, quotes, orders, executions, positions, accounts,
-risk, signals and regimes, built from domain values.
+risk, round trips, signals and regimes, built from domain values.
 
 Prices and quantities are JSON numbers (floats on the wire, Decimal inside), times of trading
 state are ISO 8601 UTC, market data times (`ts`) are UNIX seconds as in every bar stream.
@@ -19,6 +19,7 @@ from propdesk.domain.bars import Bar, Tick
 from propdesk.domain.ledger import AccountSnapshot, Ledger
 from propdesk.domain.orders import Fill, Liquidity, Order, OrderSide
 from propdesk.domain.positions import Position, PositionSide
+from propdesk.wire.journal import TradeBase
 from propdesk.wire.orders import OrderBase
 from propdesk.wire.risk import RiskBase
 
@@ -240,6 +241,10 @@ class RiskPayload(RiskBase, Payload):
     """An account's standing against its prop-firm rules, the same as REST's `GET risk`:
     sent on every change of its risk state (a trade, a breach, a lock, the roll) and of its
     money."""
+
+
+class TradePayload(TradeBase, Payload):
+    """One round trip of the journal, the very model REST's journal answers."""
 
 
 # --- no producer yet ------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from propdesk.ws.payloads import (
     RegimePayload,
     RiskPayload,
     SignalPayload,
+    TradePayload,
 )
 
 MAX_QUOTE_SYMBOLS = 100
@@ -206,6 +207,17 @@ class RiskUnsubscribeMessage(AccountTopicMessage):
     type: Literal["risk.unsubscribe"] = "risk.unsubscribe"
 
 
+class TradesSubscribeMessage(AccountTopicMessage):
+    """An account's round trips in the journal: its open ones, then `trades.update` with the
+    trip each time a fill opens, changes or closes one (ownership checked)."""
+
+    type: Literal["trades.subscribe"] = "trades.subscribe"
+
+
+class TradesUnsubscribeMessage(AccountTopicMessage):
+    type: Literal["trades.unsubscribe"] = "trades.unsubscribe"
+
+
 class SignalsSubscribeMessage(ClientMessage):
     """Strategy signals and regime changes of one symbol, or of every symbol without one.
     Accepted, but nothing publishes them yet: the strategies and the regime classifier will."""
@@ -241,6 +253,8 @@ AnyClientMessage = Annotated[
     | AccountUnsubscribeMessage
     | RiskSubscribeMessage
     | RiskUnsubscribeMessage
+    | TradesSubscribeMessage
+    | TradesUnsubscribeMessage
     | SignalsSubscribeMessage
     | SignalsUnsubscribeMessage
     | PingMessage,
@@ -402,6 +416,19 @@ class RiskUpdateMessage(Update):
     risk: RiskPayload
 
 
+class TradesUpdateMessage(Update):
+    """A snapshot holds every open round trip of the account; an update, the trip a fill
+    opened, changed or closed (`status: closed`, its final figures), or its initial stop.
+
+    A trip is REST's journal trade. Its R comes from its initial stop, else from the
+    account's `risk_per_trade` as read when this topic was last subscribed to; a change of
+    `risk_per_trade` shows on the topic from the next subscription on (REST: at once)."""
+
+    type: Literal["trades.update"] = "trades.update"
+    account_id: str
+    trades: list[TradePayload]
+
+
 class SignalsUpdateMessage(Update):
     """Not published yet: no strategy produces it (the topic is accepted)."""
 
@@ -432,6 +459,7 @@ AnyServerMessage = Annotated[
     | PositionsUpdateMessage
     | AccountUpdateMessage
     | RiskUpdateMessage
+    | TradesUpdateMessage
     | SignalsUpdateMessage
     | RegimeUpdateMessage,
     Field(discriminator="type"),

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
 from propdesk.bus.base import Subscription, Topics
 from propdesk.domain.bars import BarEvent, Resolution, Tick, Unit
+from propdesk.domain.journal import RoundTrip
 from propdesk.domain.ledger import AccountSnapshot
 from propdesk.domain.orders import Order
 from propdesk.domain.positions import Position
@@ -51,6 +53,19 @@ class AccountReader(Protocol):
 
     def risk_report(self, account_id: str) -> RiskReport | None: ...
 
+    def open_trips(self, account_id: str) -> list[RoundTrip]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountGrant:
+    """What authorizing an account topic read of the account (at no extra cost: the check
+    loads it), for the topics that show more than the engine's state."""
+
+    account_id: str
+    risk_per_trade: Decimal
+    """The account's 1R in money now: its own, or the default share of its starting
+    balance, as REST's figures use it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Sources:
@@ -72,6 +87,7 @@ class Kind(StrEnum):
     positions = "positions"
     account = "account"
     risk = "risk"
+    trades = "trades"
 
 
 PUBLIC_KINDS = frozenset({Kind.bars, Kind.quotes, Kind.signals})
@@ -154,6 +170,10 @@ class Topic:
 
     def on_message(self, message: object) -> None:
         raise NotImplementedError
+
+    def granted(self, grant: AccountGrant) -> None:
+        """A connection was just allowed to hold this account topic: `grant` is what the
+        check read of the account (before that connection's snapshot)."""
 
     def snapshot(self) -> Update | None:
         """The current state, stamped with the current `seq`; None when there is none."""

@@ -103,3 +103,25 @@ def test_restore_when_trips_are_loaded_then_the_journal_carries_on_as_before() -
     assert [t.id for t in restored.trips()] == ["acct:MNQ:1", "acct:MNQ:2", "acct:ES:1"]
     # 100.333… average entry, marked at 97
     assert restored.trips()[0].mae_price == d("3.333333333333333333333333333")
+
+
+def test_replay_when_a_rebuild_carries_on_then_the_same_trips_as_one_rebuild() -> None:
+    executions = _executions()
+
+    whole = Journal.rebuild(executions)
+    carried = Journal.rebuild(executions[:2])
+    carried.replay(executions[2:])
+
+    assert carried.trips() == whole.trips()
+    assert carried.last_seq() == whole.last_seq()
+
+
+def test_replay_when_an_account_was_abandoned_between_then_its_next_fill_opens_a_new_trip() -> None:
+    journal = Journal.rebuild([(fill("buy", 2, 100), MNQ_POINT, None)])
+    [ended] = journal.abandon("acct", NOW + 5)
+
+    journal.replay([(fill("sell", 1, 99, at=NOW + 9), MNQ_POINT, None)])
+
+    [reset, short] = journal.trips()
+    assert (reset, reset.closed_at, reset.qty) == (ended, NOW + 5, 2)
+    assert (short.seq, short.side, short.is_open) == (2, "sell", True)

@@ -112,10 +112,18 @@ class Journal:
         a caller that keeps them applies them again with `annotate`.
         """
         journal = cls(default_risk=default_risk, stop_window=stop_window)
-        apply = journal._apply
+        journal.replay(executions)
+        return journal
+
+    def replay(self, executions: Iterable[tuple[Fill, Decimal, TripContext | None]]) -> None:
+        """Applies more executions as `rebuild` does, to carry a rebuild on past what no
+        execution shows: an account reset (`abandon`), a stop placed on its own (`set_stop`).
+
+        The trips it leaves open are not watched by `quote`: a journal that is marked by the
+        quotes takes its fills through `apply_fill`."""
+        apply = self._apply
         for fill, point_value, context in executions:
             apply(fill, point_value, context or NO_CONTEXT)
-        return journal
 
     @classmethod
     def restore(
