@@ -349,11 +349,11 @@ class Broker:
             due = book.due(tick, on_touch=self._on_touch)
             if due is not None:
                 self._match(due, tick, previous, events)
-        if tick.symbol in self._watched:
+        if tick.symbol in self._watched:  # a symbol with open trips: MAE and MFE
             if self._by_quote:
-                self._journaling.quote(tick.symbol, tick.bid, tick.ask, ts)
+                self._journaling.quote(tick.symbol, tick.bid, tick.ask)
             else:
-                self._journaling.quote(tick.symbol, tick.last, tick.last, ts)
+                self._journaling.quote(tick.symbol, tick.last, tick.last)
         if events:
             self._guarded(events, ts, tick)
             self._journaling.record(events)

@@ -10,7 +10,7 @@ from itertools import count
 
 from propdesk.domain.journal.state import DefaultRisk, TripState, opened, positive, thaw
 from propdesk.domain.journal.trips import NO_CONTEXT, RoundTrip, TripContext
-from propdesk.domain.orders import ZERO, Fill
+from propdesk.domain.orders import ZERO, Fill, OrderSide
 from propdesk.domain.positions import pro_rata
 
 DEFAULT_STOP_WINDOW = 60.0
@@ -235,8 +235,7 @@ class Journal:
             heapq.heappop(heap)
             if live.get(state.id) is not state or bound != (state.high if highs else state.low):
                 continue  # a closed trip's, or a bound a fill has since reset
-            if state.excursion(price):
-                state.updated_at = ts
+            state.excursion(price)  # a mark is no change of the trip's: updated_at stays
             heapq.heappush(heap, (price if highs else -price, next(_ORDER), state))
 
     def _watched(self, state: TripState) -> None:
@@ -261,6 +260,20 @@ class Journal:
             return None
         state.updated_at = ts
         return state.freeze(None)
+
+    def holding(self, account_id: str, symbol: str) -> OrderSide | None:
+        """The side of the account's open trip in the symbol (buy: long), if any."""
+        state = self._open.get((account_id, symbol))
+        return None if state is None else state.side
+
+    def mark_range(self, account_id: str, symbol: str, low: Decimal, high: Decimal) -> None:
+        """Marks the open trip at `low` and at `high`: the extremes of the marks since its
+        last fill, which are all that can move its MAE or MFE (`journaling` keeps them).
+        A mark is no change of the trip's own: `updated_at` stays."""
+        state = self._open.get((account_id, symbol))
+        if state is not None:
+            state.excursion(low)
+            state.excursion(high)
 
     def set_stop(
         self, account_id: str, symbol: str, stop_price: Decimal, ts: float
