@@ -26,6 +26,7 @@ from propdesk.api.routers import (
     orders,
     positions,
     risk,
+    signals,
     users,
     ws,
 )
@@ -70,6 +71,11 @@ TAGS = [
     },
     {"name": "positions", "description": "Open positions valued at the quotes; close them."},
     {"name": "executions", "description": "Fills, newest first."},
+    {
+        "name": "signals",
+        "description": "Market regime (trend up or down, range, volatile, from ADX and ATR) "
+        "and the signals of the running strategies; a strategy run on demand.",
+    },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
 
@@ -144,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
         orders, positions, executions, accounts, risk, datafeed, meta, auth, users, api_keys,
+        signals,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)

@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     """Sign-in, sign-up and refresh, per client IP and (sign-in) per username: brute force."""
     rate_limit_orders: str = "60/minute"
     """Order placement, per user."""
+    rate_limit_signals: str = "30/minute"
+    """`POST /signals/generate` (each call replays hundreds of bars), per user."""
 
     def broker_settings(self) -> BrokerSettings:
         return BrokerSettings(
@@ -180,7 +182,13 @@ class Settings(BaseSettings):
     def signup_enabled(self) -> bool:
         return self.allow_signup if self.allow_signup is not None else not self.is_production
 
-    @field_validator("rate_limit_ip", "rate_limit_user", "rate_limit_auth", "rate_limit_orders")
+    @field_validator(
+        "rate_limit_ip",
+        "rate_limit_user",
+        "rate_limit_auth",
+        "rate_limit_orders",
+        "rate_limit_signals",
+    )
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:
         try:
