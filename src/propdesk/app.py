@@ -27,6 +27,7 @@ from propdesk.api.routers import (
     orders,
     positions,
     risk,
+    signals,
     users,
     ws,
 )
@@ -77,6 +78,11 @@ TAGS = [
         "and performance analytics over the closed ones: win rate with its Wilson bound, "
         "profit factor, expectancy in money and R, drawdown, Sharpe, Sortino, SQN, equity "
         "curve, P&L calendar.",
+    },
+    {
+        "name": "signals",
+        "description": "Market regime (trend up or down, range, volatile, from ADX and ATR) "
+        "and the signals of the running strategies; a strategy run on demand.",
     },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
@@ -152,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
         orders, positions, executions, journal, accounts, risk, datafeed, meta, auth, users,
-        api_keys,
+        api_keys, signals,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)

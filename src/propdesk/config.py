@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from limits import parse_many as parse_rate_limits
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from propdesk.domain.bars import Resolution
 from propdesk.domain.broker import BrokerSettings
 from propdesk.domain.matching import FillModel
+from propdesk.domain.regime import RegimeParams
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
@@ -27,6 +30,24 @@ class FeedSource(StrEnum):
     simulator = "simulator"
     replay = "replay"
     none = "none"
+
+
+class StrategySetting(BaseModel):
+    """One strategy to run (an item of `PROPDESK_STRATEGIES`): its name, the symbols it runs
+    on, their bars' resolution and its parameters (its defaults where left out). Names and
+    parameters are checked when the server starts, against the strategies installed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    symbols: Annotated[list[str], Field(min_length=1)]
+    resolution: str = "5"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution(cls, value: str) -> str:
+        return str(Resolution.parse(value))
 
 
 class Settings(BaseSettings):
@@ -61,6 +82,23 @@ class Settings(BaseSettings):
     """Symbols to replay; empty means every catalogue symbol that has stored bars."""
     instruments_file: Path | None = None
     """A JSON catalogue to use instead of the shipped one."""
+
+    # Regime and signals (propdesk.signals)
+    regime_resolutions: list[str] = Field(default_factory=lambda: ["5"])
+    """Resolutions every symbol's regime is classified at (each enabled strategy's too)."""
+    regime_symbols: list[str] = Field(default_factory=list)
+    """Symbols whose regime is classified; empty means every catalogue symbol."""
+    regime_params: dict[str, int | float] = Field(default_factory=dict)
+    """The classifier's periods and thresholds, as JSON (`RegimeParams`: `adx_period`,
+    `atr_period`, `atr_percentile_window`, `trend_adx`, `range_adx`, `volatile_percentile`);
+    those left out keep their defaults."""
+    strategies: list[StrategySetting] = Field(
+        default_factory=lambda: [StrategySetting(name="ma_cross", symbols=["MNQ"])]
+    )
+    """The strategies that run on every bar close, as JSON; `[]` runs none."""
+    signals_warm_up_bars: Annotated[int, Field(ge=1, le=10_000)] = 500
+    """Bars of each resolution replayed from the store when a classifier and its strategies
+    start (or resume over a gap), and that `POST /signals/generate` runs a strategy over."""
 
     # Paper broker (fill model)
     fill_on_touch: bool = False
@@ -119,6 +157,8 @@ class Settings(BaseSettings):
     """Sign-in, sign-up and refresh, per client IP and (sign-in) per username: brute force."""
     rate_limit_orders: str = "60/minute"
     """Order placement, per user."""
+    rate_limit_signals: str = "30/minute"
+    """`POST /signals/generate` (each call replays hundreds of bars), per user."""
 
     def broker_settings(self) -> BrokerSettings:
         return BrokerSettings(
@@ -142,7 +182,13 @@ class Settings(BaseSettings):
     def signup_enabled(self) -> bool:
         return self.allow_signup if self.allow_signup is not None else not self.is_production
 
-    @field_validator("rate_limit_ip", "rate_limit_user", "rate_limit_auth", "rate_limit_orders")
+    @field_validator(
+        "rate_limit_ip",
+        "rate_limit_user",
+        "rate_limit_auth",
+        "rate_limit_orders",
+        "rate_limit_signals",
+    )
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:
         try:
@@ -150,6 +196,24 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"not a rate limit like '10/minute': {value!r}") from error
         return value
+
+    @field_validator("regime_params")
+    @classmethod
+    def _regime_params(cls, values: dict[str, int | float]) -> dict[str, int | float]:
+        known = {f.name for f in fields(RegimeParams)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        RegimeParams(**values)  # type: ignore[arg-type]  # ValueError naming a bad one
+        return values
+
+    def regime_parameters(self) -> RegimeParams:
+        return RegimeParams(**self.regime_params)  # type: ignore[arg-type]  # checked above
+
+    @field_validator("regime_resolutions")
+    @classmethod
+    def _resolutions(cls, values: list[str]) -> list[str]:
+        return list(dict.fromkeys(str(Resolution.parse(value)) for value in values))
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Settings:

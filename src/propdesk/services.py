@@ -20,6 +20,8 @@ from propdesk.marketdata.barcache import BarCache
 from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.live import LiveState
+from propdesk.signals.plugins import discover
+from propdesk.signals.runner import SignalRunner
 from propdesk.store.db import Database, open_database
 from propdesk.trading.port import BusTradingPort, ReadYourWritesPort, TradingPort
 from propdesk.trading.reads import ReadModel
@@ -45,6 +47,8 @@ class Services:
     port: TradingPort
     reads: ReadModel
     hub: Hub
+    signals: SignalRunner
+    """Regimes and the enabled strategies over the feed's bars (its writer of signals)."""
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
     """Credentials verified in the last few seconds (auth.cache)."""
     account_owners: AccountOwners = field(default_factory=AccountOwners)
@@ -55,12 +59,19 @@ class Services:
         catalogue = Catalogue.load(settings.instruments_file)
         encoding = None
         if settings.bus_encode:
-            models = (SignalPayload, RegimePayload)  # published by strategies as they are
+            models = (SignalPayload, RegimePayload)  # the signal runner publishes them as they are
             encoding = JsonCodec(codec.to_plain, codec.from_plain, models=models)
         bus = MemoryBus(codec=encoding)
         feed = Feed(settings, catalogue, database, bus)
         live = LiveState(bus, catalogue, database)
         bars = BarCache(database, catalogue)
+        try:  # a bad PROPDESK_STRATEGIES refuses to start, naming it
+            signals = SignalRunner(
+                settings, catalogue, database, bus, bars, discover(), ready=lambda: feed.ready
+            )
+        except BaseException:
+            await database.dispose()
+            raise
         hasher = PasswordHasher.from_settings(settings)
         limiter = RateLimiter.from_settings(settings)
         broker_settings = settings.broker_settings()
@@ -82,6 +93,7 @@ class Services:
             port,
             reads,
             hub,
+            signals,
         )
         services.credentials = CredentialCache(settings.auth_cache_seconds)
         await ensure_first_admin(database, settings, hasher)
@@ -89,6 +101,7 @@ class Services:
         await reads.start()
         await engine.start()
         await live.start()
+        await signals.start()
         await feed.start()
         log.info("started", database=database.engine.dialect.name, feed=settings.feed.value)
         return services
@@ -96,6 +109,7 @@ class Services:
     async def stop(self) -> None:
         await self.hub.stop()
         await self.feed.stop()
+        await self.signals.stop()
         await self.engine.stop()
         await self.reads.stop()
         await self.live.stop()

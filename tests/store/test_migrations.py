@@ -120,3 +120,22 @@ async def test_migrate_when_0006_is_downgraded_and_upgraded_again_then_at_head(
         await database.dispose()
 
     assert differences == []
+
+
+async def test_migrate_when_0008_is_downgraded_and_upgraded_again_then_at_head(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    try:
+        await database.migrate()
+        async with database.connect() as connection:
+            await connection.run_sync(lambda c: command.downgrade(migrations.config(c), "0007"))
+            tables = await connection.run_sync(lambda c: sa.inspect(c).get_table_names())
+            await connection.run_sync(migrations.upgrade)
+            differences = await connection.run_sync(_differences)
+    finally:
+        await database.dispose()
+
+    assert "signals" not in tables
+    assert "regimes" not in tables
+    assert differences == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -12,6 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from propdesk.bus.base import Topics
+from propdesk.domain.strategies import Direction
 from propdesk.services import Services
 from propdesk.ws.payloads import SignalPayload
 from propdesk.ws.protocol import SubscribedMessage
@@ -127,7 +130,20 @@ async def test_slow_socket_when_it_stops_reading_then_1013_while_a_fast_one_keep
         reader = asyncio.create_task(read_fast())
         sent = 0
         while len(services.hub.connections) == 2:
-            signal = SignalPayload(symbol="MNQ", strategy="s", side="buy", reason=padding, ts=T)
+            signal = SignalPayload(
+                id=padding,
+                symbol="MNQ",
+                resolution="5",
+                strategy="s",
+                direction=Direction.long,
+                entry=Decimal(100),
+                stop=Decimal(99),
+                target=Decimal(102),
+                regime=None,
+                confidence=0.5,
+                created_at=datetime.fromtimestamp(T, UTC),
+                expires_at=datetime.fromtimestamp(T + 900, UTC),
+            )
             services.bus.publish_nowait(SIGNALS_BUS_TOPIC, signal)
             sent += 1
             await asyncio.sleep(0)

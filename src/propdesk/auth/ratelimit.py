@@ -27,6 +27,7 @@ class Bucket(StrEnum):
     user = "user"
     auth = "auth"
     orders = "orders"
+    signals = "signals"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class RateLimiter:
                 Bucket.user: settings.rate_limit_user,
                 Bucket.auth: settings.rate_limit_auth,
                 Bucket.orders: settings.rate_limit_orders,
+                Bucket.signals: settings.rate_limit_signals,
             },
             redis_url=settings.redis_url,
             enabled=settings.rate_limits_enabled,

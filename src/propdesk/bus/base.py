@@ -120,6 +120,12 @@ class Topics:
     """The forming one-minute bar after every tick, and each bar as it closes (`BarEvent`)."""
     EVENTS = "engine.events"
     """What each commit made durable: a tuple of domain `Event`s, in order, per commit."""
+    SIGNALS = "signals.domain"
+    """Every signal a running strategy gives (domain `strategies.Signal`), once it is stored:
+    what an auto-trader consumes. Never a signal of a bar replayed at start or over a gap."""
+    SIGNAL_UPDATES = "strategy.signals"
+    """The same signals and every regime reading, as the WebSocket's signals topics show them
+    (`ws.payloads.SignalPayload` and `RegimePayload`)."""
 
     @staticmethod
     def commands(shard: int) -> str:

@@ -372,3 +372,49 @@ class TripNoteRow(Base):
     setup: Mapped[str | None] = mapped_column(String(64))
     screenshot_url: Mapped[str | None] = mapped_column(String(2_000))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- signals and regimes: written by the signal runner alone
+
+
+class SignalRow(Base):
+    """A signal a running strategy gave (domain.strategies.Signal), with the parameters it ran
+    with; append-only, its id deterministic (strategy, symbol, resolution, bar)."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        Index("ix_signals_created", "created_at"),
+        Index("ix_signals_symbol_created", "symbol", "created_at"),
+        Index("ix_signals_strategy_created", "strategy", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    resolution: Mapped[str] = mapped_column(String(8))
+    strategy: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(8))
+    entry: Mapped[Decimal] = mapped_column(Exact)
+    stop: Mapped[Decimal] = mapped_column(Exact)
+    target: Mapped[Decimal] = mapped_column(Exact)
+    regime: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RegimeRow(Base):
+    """A change of a symbol's regime at one resolution: the reading of the bar (its `ts`, UNIX
+    seconds) whose regime differs from the row before; append-only."""
+
+    __tablename__ = "regimes"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resolution: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(16))
+    adx: Mapped[float] = mapped_column(Float)
+    plus_di: Mapped[float] = mapped_column(Float)
+    minus_di: Mapped[float] = mapped_column(Float)
+    atr: Mapped[float] = mapped_column(Float)
+    atr_percentile: Mapped[float] = mapped_column(Float)

@@ -257,7 +257,8 @@ def _previous_close(current: Quote | None, day: date) -> float | None:
 
 
 class SignalsTopic(Topic):
-    """Signals and regime changes of one symbol, or of all (`signals.*`). No producer yet."""
+    """Signals and regime readings of one symbol, or of all (`signals.*`), as the signal
+    runner publishes them; no snapshot."""
 
     def on_message(self, message: object) -> None:
         if isinstance(message, SignalPayload):

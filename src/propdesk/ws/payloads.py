@@ -22,6 +22,7 @@ from propdesk.domain.positions import Position, PositionSide
 from propdesk.wire.journal import TradeBase
 from propdesk.wire.orders import OrderBase
 from propdesk.wire.risk import RiskBase
+from propdesk.wire.signals import RegimeBase, SignalBase
 
 
 def number(value: Decimal) -> float:
@@ -247,25 +248,18 @@ class TradePayload(TradeBase, Payload):
     """One round trip of the journal, the very model REST's journal answers."""
 
 
-# --- no producer yet ------------------------------------------------------------------------
+# --- signals and regimes -------------------------------------------------------------------
 
 
-class SignalPayload(Payload):
-    """A strategy's signal on a symbol. Nothing publishes it yet: the strategies will."""
-
-    symbol: str
-    strategy: str
-    side: Literal["buy", "sell", "flat"]
-    strength: float | None = Field(default=None, ge=0, le=1)
-    price: float | None = None
-    reason: str | None = None
-    ts: float = Field(description="UNIX seconds.")
+class SignalPayload(SignalBase, Payload):
+    """A running strategy's signal, the very model REST's signals answer (without the
+    parameters: `GET /api/v1/signals` has them)."""
 
 
-class RegimePayload(Payload):
-    """The regime classifier's view of a symbol. Nothing publishes it yet."""
+class RegimePayload(RegimeBase, Payload):
+    """A symbol's regime after a closed bar of the resolution, sent after every bar once the
+    classifier is warm (REST's `GET /api/v1/market/regime/{symbol}` answers the latest)."""
 
-    symbol: str
-    regime: str = Field(examples=["trend_up", "range", "volatile"])
-    confidence: float | None = Field(default=None, ge=0, le=1)
-    ts: float = Field(description="UNIX seconds.")
+    changed: bool = Field(
+        description="This bar began a new regime (it is kept in the regime's history)."
+    )

@@ -219,8 +219,9 @@ class TradesUnsubscribeMessage(AccountTopicMessage):
 
 
 class SignalsSubscribeMessage(ClientMessage):
-    """Strategy signals and regime changes of one symbol, or of every symbol without one.
-    Accepted, but nothing publishes them yet: the strategies and the regime classifier will."""
+    """Strategy signals and regime readings of one symbol, or of every symbol without one:
+    `signals.update` for each signal a running strategy gives, `regime.update` after each
+    closed bar the regime classifier reads. No snapshot (REST has the current regime)."""
 
     type: Literal["signals.subscribe"] = "signals.subscribe"
     symbol: Symbol | None = None
@@ -430,7 +431,8 @@ class TradesUpdateMessage(Update):
 
 
 class SignalsUpdateMessage(Update):
-    """Not published yet: no strategy produces it (the topic is accepted)."""
+    """A signal a running strategy gave at the close of a bar (`PROPDESK_STRATEGIES`): never
+    one of a bar replayed at start or over a gap."""
 
     type: Literal["signals.update"] = "signals.update"
     symbol: str
@@ -438,7 +440,8 @@ class SignalsUpdateMessage(Update):
 
 
 class RegimeUpdateMessage(Update):
-    """Delivered on the signals topics. Not published yet: no classifier produces it."""
+    """Delivered on the signals topics: the symbol's regime after each closed bar of every
+    resolution classified (`PROPDESK_REGIME_RESOLUTIONS`), once the classifier is warm."""
 
     type: Literal["regime.update"] = "regime.update"
     symbol: str

@@ -30,9 +30,8 @@ from propdesk.ws.connection import Connection
 from propdesk.ws.payloads import RegimePayload, SignalPayload
 from propdesk.ws.protocol import Update, encode
 
-SIGNALS_BUS_TOPIC = "strategy.signals"
-"""Where strategies and the regime classifier will publish `SignalPayload` and `RegimePayload`
-(nothing does yet); it belongs in `bus.base.Topics` once a producer exists."""
+SIGNALS_BUS_TOPIC = Topics.SIGNAL_UPDATES
+"""Where the signal runner publishes `SignalPayload` and `RegimePayload`."""
 EVERY_SYMBOL = "*"
 ONE_MINUTE = Resolution(Unit.minute, 1)
 
