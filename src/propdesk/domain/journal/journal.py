@@ -392,7 +392,10 @@ class Journal:
             state.fees += fill.commission
             if held > state.max_qty:
                 state.max_qty = held
-            state.low = state.high = price
+            # The marks' bounds start again at the new average entry (whose excursion is
+            # nil), not at the fill's price: after a scale-in, the fill's own price is an
+            # excursion from the new average, which the next mark there must measure.
+            state.low = state.high = state.entry_value / state.entry_qty
             if context is not NO_CONTEXT:
                 self._after(state, context, ts)
             return [state]
@@ -408,7 +411,7 @@ class Journal:
             state.qty = held - closed
             state.cost -= taken
             if state.qty:
-                state.low = state.high = price
+                state.low = state.high = state.entry_value / state.entry_qty
                 if context is not NO_CONTEXT:
                     self._after(state, context, ts)
                 return [state]

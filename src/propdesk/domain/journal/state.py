@@ -17,9 +17,10 @@ _BUY = OrderSide.buy
 class TripState:
     """The mutable state of one open trip; frozen into a RoundTrip when someone needs one.
 
-    `low` and `high` bound the marks since the last fill: the average entry and the quantity
-    held stay put between fills, so an excursion is monotonic in the price there and a mark
-    inside [low, high] cannot beat a maximum. That makes most marks two comparisons.
+    `low` and `high` bound the marks since the last fill, starting from the average entry
+    (whose excursion is nil): the average entry and the quantity held stay put between
+    fills, so an excursion is monotonic in the price there and a mark inside [low, high]
+    cannot beat a maximum. That makes most marks two comparisons.
 
     The ids and tags are tuples grown in place of lists: a frozen trip shares them as they
     are, and a rebuild leaves the garbage collector half the containers to track.
