@@ -120,6 +120,8 @@ class Topics:
     """The forming one-minute bar after every tick, and each bar as it closes (`BarEvent`)."""
     EVENTS = "engine.events"
     """What each commit made durable: a tuple of domain `Event`s, in order, per commit."""
+    SIGNALS = "signals.domain"
+    """Every signal a strategy proposes (domain `Signal`), as the signals runtime emits it."""
 
     @staticmethod
     def commands(shard: int) -> str:

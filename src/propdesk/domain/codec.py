@@ -33,6 +33,7 @@ from propdesk.domain.journal import trips as journal_trips
 from propdesk.domain.risk import rules as risk_rules
 from propdesk.domain.risk import state as risk_state
 from propdesk.domain.risk import windows as risk_windows
+from propdesk.domain.strategies import base as strategies_base
 
 _MODULES: tuple[ModuleType, ...] = (
     bars,
@@ -48,6 +49,7 @@ _MODULES: tuple[ModuleType, ...] = (
     risk_rules,
     risk_state,
     risk_windows,
+    strategies_base,
 )
 
 
