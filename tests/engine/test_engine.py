@@ -278,3 +278,15 @@ async def test_account_when_created_then_the_engine_trades_it_at_once(
     assert snapshot is not None
     assert snapshot.balance == Decimal(50_000)
     assert services.engine.stats.commands >= 1
+
+
+async def test_stats_when_a_tick_was_applied_then_its_lag_to_the_published_commit(
+    services: Services,
+) -> None:
+    assert services.engine.stats.tick_lag_ms is None
+
+    await quote(services, "BTCUSD", "95000.00", "95000.50")
+
+    lag = services.engine.stats.tick_lag_ms
+    assert lag is not None
+    assert 0 < lag < 5_000
