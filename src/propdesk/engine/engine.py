@@ -40,9 +40,11 @@ from propdesk.domain.results import (
     Commit,
     CommitMark,
     OpenAccount,
+    RecordSkippedSignal,
     ResetAccount,
     TradingCommand,
     UnlockAccount,
+    record_skipped_signal,
     reset_account,
     result_of,
 )
@@ -381,6 +383,8 @@ class Engine:
             produced = broker.unlock(command.account_id, now)
         elif isinstance(command, ChangeRules):
             produced = broker.change_rules(command.account_id, command.rules, command.at_once, now)
+        elif isinstance(command, RecordSkippedSignal):
+            produced = record_skipped_signal(broker, command, now)
         else:
             produced = broker.apply(command, now)
         events.extend(produced)
