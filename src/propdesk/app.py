@@ -20,6 +20,7 @@ from propdesk.api.routers import (
     accounts,
     api_keys,
     auth,
+    autotrade,
     datafeed,
     executions,
     meta,
@@ -70,6 +71,10 @@ TAGS = [
     },
     {"name": "positions", "description": "Open positions valued at the quotes; close them."},
     {"name": "executions", "description": "Fills, newest first."},
+    {
+        "name": "autotrade",
+        "description": "Auto-trading: signals of chosen strategies become bracket orders.",
+    },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
 
@@ -143,7 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # nesting is another match walk per request.
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
-        orders, positions, executions, accounts, risk, datafeed, meta, auth, users, api_keys,
+        orders, positions, executions, accounts, risk, autotrade, datafeed, meta, auth, users,
+        api_keys,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)
