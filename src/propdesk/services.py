@@ -11,6 +11,7 @@ from propdesk.auth.cache import CredentialCache
 from propdesk.auth.passwords import PasswordHasher
 from propdesk.auth.ratelimit import RateLimiter
 from propdesk.auth.users import ensure_first_admin
+from propdesk.autotrade.runtime import AutoTrader, last_tick_clock
 from propdesk.bus.codec import JsonCodec
 from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
@@ -45,6 +46,8 @@ class Services:
     port: TradingPort
     reads: ReadModel
     hub: Hub
+    autotrader: AutoTrader
+    """Turns the signals on the bus into bracket orders on the accounts that trade them."""
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
     """Credentials verified in the last few seconds (auth.cache)."""
     account_owners: AccountOwners = field(default_factory=AccountOwners)
@@ -68,6 +71,8 @@ class Services:
         reads = ReadModel(bus, database, catalogue, live.tick, broker_settings.mark)
         port = ReadYourWritesPort(BusTradingPort(bus), reads)
         hub = Hub.from_settings(settings, bus, catalogue, live, bars, reader=reads)
+        clock = last_tick_clock(live.tick)
+        autotrader = AutoTrader(bus, database, catalogue, port, reads, clock=clock)
         services = cls(
             settings,
             database,
@@ -82,12 +87,14 @@ class Services:
             port,
             reads,
             hub,
+            autotrader,
         )
         services.credentials = CredentialCache(settings.auth_cache_seconds)
         await ensure_first_admin(database, settings, hasher)
         # Consumers subscribe before the producers start, so that no tick or commit is missed.
         await reads.start()
         await engine.start()
+        await autotrader.start()
         await live.start()
         await feed.start()
         log.info("started", database=database.engine.dialect.name, feed=settings.feed.value)
@@ -95,6 +102,7 @@ class Services:
 
     async def stop(self) -> None:
         await self.hub.stop()
+        await self.autotrader.stop()
         await self.feed.stop()
         await self.engine.stop()
         await self.reads.stop()
