@@ -27,6 +27,7 @@ from propdesk.api.routers import (
     orders,
     positions,
     risk,
+    system,
     users,
     ws,
 )
@@ -74,6 +75,10 @@ TAGS = [
     {
         "name": "autotrade",
         "description": "Auto-trading: signals of chosen strategies become bracket orders.",
+    },
+    {
+        "name": "system",
+        "description": "The system at a glance: feed, regimes, engine lag, the caller's risk.",
     },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
@@ -148,8 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # nesting is another match walk per request.
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
-        orders, positions, executions, accounts, risk, autotrade, datafeed, meta, auth, users,
-        api_keys,
+        orders, positions, executions, accounts, risk, autotrade, system, datafeed, meta, auth,
+        users, api_keys,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)

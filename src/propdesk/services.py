@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import structlog
@@ -22,6 +23,7 @@ from propdesk.marketdata.catalogue import Catalogue
 from propdesk.marketdata.feed import Feed
 from propdesk.marketdata.live import LiveState
 from propdesk.store.db import Database, open_database
+from propdesk.system.regimes import NoRegimes, RegimeReadings
 from propdesk.trading.port import BusTradingPort, ReadYourWritesPort, TradingPort
 from propdesk.trading.reads import ReadModel
 from propdesk.ws.hub import Hub
@@ -51,6 +53,10 @@ class Services:
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
     """Credentials verified in the last few seconds (auth.cache)."""
     account_owners: AccountOwners = field(default_factory=AccountOwners)
+    regimes: RegimeReadings = field(default_factory=NoRegimes)
+    """The current regime of each symbol (the signals runtime's, once it runs)."""
+    started_at: float = field(default_factory=time.time)
+    """UNIX seconds when the process's services started."""
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:

@@ -51,6 +51,17 @@ async def get_settings(session: AsyncSession, account_id: uuid.UUID) -> Autotrad
     return AutotradeSettings(str(account_id)) if row is None else AutotradeSettings.of(row)
 
 
+async def settings_of(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AutotradeSettings]:
+    """Each account's settings, off for one that never set any."""
+    found = {
+        row.account_id: AutotradeSettings.of(row)
+        for row in await rows.of_accounts(session, account_ids)
+    }
+    return {a: found.get(a) or AutotradeSettings(str(a)) for a in account_ids}
+
+
 async def put_settings(
     session: AsyncSession,
     account_id: uuid.UUID,

@@ -28,6 +28,18 @@ async def get(session: AsyncSession, account_id: uuid.UUID) -> AutotradeSettings
     return await session.get(AutotradeSettingsRow, account_id)
 
 
+async def of_accounts(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID]
+) -> Sequence[AutotradeSettingsRow]:
+    """The settings of those of the accounts that have any."""
+    if not account_ids:
+        return []
+    rows = await session.scalars(
+        select(AutotradeSettingsRow).where(AutotradeSettingsRow.account_id.in_(account_ids))
+    )
+    return rows.all()
+
+
 async def put(
     session: AsyncSession,
     account_id: uuid.UUID,
