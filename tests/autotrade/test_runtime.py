@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from propdesk.autotrade.runtime import Outcome, client_order_id
+from propdesk.autotrade.orders import client_order_id
+from propdesk.autotrade.runtime import Outcome
 from propdesk.domain.strategies import Direction
 from propdesk.services import Services
 

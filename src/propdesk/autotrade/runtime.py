@@ -13,13 +13,10 @@ each account whose enabled settings name the signal's strategy and symbol:
    bracket's exit reopens what another closed), and a quantity below one lot step: the
    signal is let go, and the account's risk audit log says why (`AUTOTRADE_SKIPPED`,
    written by the engine, once per signal and account).
-3. Otherwise a bracket: a market entry (the signal's entry is the close it was computed on,
-   which the market has left already; a limit there could wait for good), its take profit
-   at the signal's target and its stop loss at the signal's stop, good till canceled;
-   `strategy` the signal's strategy and `tag` (the journal's setup) its name too. The regime
-   stays in the signal. The risk rules judge it as any order: a refusal is a rejected order
-   in the order history (with its reason code), as is a bracket whose legs the market has
-   passed (`INVALID_BRACKET`).
+3. Otherwise a bracket (`autotrade.orders.bracket_order`: a market entry, the signal's
+   target and stop as its legs, labelled with the strategy). The risk rules judge it as any
+   order: a refusal is a rejected order in the order history (with its reason code), as is
+   a bracket whose legs the market has passed (`INVALID_BRACKET`).
 
 "Expired" is by the market's clock: the time of the symbol's last tick (the wall clock
 before any), so that a replayed history trades as it happened.
@@ -29,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
@@ -39,16 +35,16 @@ from enum import StrEnum
 
 import structlog
 
+from propdesk.autotrade.orders import bracket_order, client_order_id
 from propdesk.autotrade.settings import AutotradeSettings
 from propdesk.autotrade.sizing import risk_sized_qty
 from propdesk.bus.base import Bus, Subscription, Topics
 from propdesk.domain.bars import Tick
-from propdesk.domain.commands import StopLoss, SubmitOrder, TakeProfit
+from propdesk.domain.commands import SubmitOrder
 from propdesk.domain.instruments import Instrument
-from propdesk.domain.orders import OrderClass, OrderSide, OrderType, TimeInForce
 from propdesk.domain.results import RecordSkippedSignal
 from propdesk.domain.risk.report import risk_per_trade
-from propdesk.domain.strategies import Direction, Signal
+from propdesk.domain.strategies import Signal
 from propdesk.errors import RejectedError, ServiceError
 from propdesk.store.db import Database
 from propdesk.store.repositories import autotrade as settings_rows
@@ -112,30 +108,6 @@ def last_tick_clock(last_tick: Callable[[str], Tick | None]) -> MarketClock:
         return time.time() if tick is None else tick.ts
 
     return now
-
-
-def client_order_id(signal_id: str, account_id: str) -> str:
-    """The one order id a signal may have on an account: stable across processes."""
-    digest = hashlib.sha256(f"{signal_id}\n{account_id}".encode()).hexdigest()
-    return f"sig-{digest[:32]}"
-
-
-def bracket_order(signal: Signal, account_id: str, qty: Decimal) -> SubmitOrder:
-    """The submission a signal makes on an account (the same every time it is asked)."""
-    return SubmitOrder(
-        account_id=account_id,
-        symbol=signal.symbol,
-        side=OrderSide.buy if signal.direction is Direction.long else OrderSide.sell,
-        qty=qty,
-        type=OrderType.market,
-        time_in_force=TimeInForce.gtc,
-        client_order_id=client_order_id(signal.id, account_id),
-        order_class=OrderClass.bracket,
-        take_profit=TakeProfit(signal.target),
-        stop_loss=StopLoss(stop_price=signal.stop),
-        strategy=signal.strategy,
-        tag=signal.strategy,
-    )
 
 
 class AutoTrader:
