@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy.exc import DBAPIError
 
 from propdesk.auth.cli import users
+from propdesk.backtest.cli import backtest
 from propdesk.config import Settings
 from propdesk.logging import configure_logging
 from propdesk.marketdata.csv_import import BarBatch, Timeframe
@@ -24,6 +25,7 @@ from propdesk.store.db import DatabaseNotMigratedError
 
 app = typer.Typer(help="propdesk: a self-hosted trading backend.", no_args_is_help=True)
 app.add_typer(users, name="users")
+app.command()(backtest)
 
 
 def _settings() -> Settings:
