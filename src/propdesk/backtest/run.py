@@ -29,8 +29,8 @@ from decimal import Decimal
 import numpy as np
 
 from propdesk.autotrade.orders import bracket_order
-from propdesk.backtest.ticks import bar_path, bar_ticks, with_levels
-from propdesk.domain.bars import Bar, Resolution, Unit
+from propdesk.backtest.ticks import ONE, bar_path, bar_ticks, with_levels
+from propdesk.domain.bars import Bar, Resolution, Tick, Unit
 from propdesk.domain.broker import Broker, BrokerSettings
 from propdesk.domain.events import Event, OrderRejected, TripChanged
 from propdesk.domain.instruments import Instrument, SessionSchedule
@@ -192,15 +192,25 @@ def run_backtest(
         )
     )
     levels: list[Decimal] = []
+    exposed = False
+    """A position or a working order: only then can a bar's path change anything."""
     on_tick = broker.on_tick
     group = 0
     for i in range(n):
         ts = ts_list[i]
-        path = bar_path(opens[i], highs[i], lows[i], closes[i])
-        if levels:
-            path = with_levels(path, levels)
+        if exposed:
+            path = bar_path(opens[i], highs[i], lows[i], closes[i])
+            if levels:
+                path = with_levels(path, levels)
+            ticks = bar_ticks(symbol, ts, path)
+        else:
+            # Flat, nothing working: no fill, no mark and no trip can come of the bar's path,
+            # so its close alone is replayed (the quote a signal's entry meets; the day rolls
+            # on it as it would on the open, with nothing to act on in between).
+            close = closes[i]
+            ticks = [Tick(symbol, ts + 59.0, close, close, close, ONE)]
         changed = False
-        for tick in bar_ticks(symbol, ts, path):
+        for tick in ticks:
             events = on_tick(tick)
             if events:
                 changed = True
@@ -218,6 +228,8 @@ def run_backtest(
                 changed = True
         if changed:
             levels = _levels(broker)
+            position = broker.position(ACCOUNT, symbol)
+            exposed = bool(levels) or (position is not None and position.qty != 0)
         if progress is not None and (i + 1) % every == 0:
             progress(i + 1)
     if progress is not None:
