@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= auto
 # The suites that touch the database run a second time on PostgreSQL.
-POSTGRES_TESTS ?= $(wildcard tests/api tests/store tests/marketdata tests/auth tests/engine tests/trading tests/ws tests/signals tests/test_cli_*.py)
+POSTGRES_TESTS ?= $(wildcard tests/api tests/autotrade tests/store tests/marketdata tests/auth tests/engine tests/trading tests/ws tests/signals tests/test_cli_*.py)
 
 .PHONY: install lock run test test-postgres lint bench openapi asyncapi-check migrate clean
 

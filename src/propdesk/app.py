@@ -20,6 +20,7 @@ from propdesk.api.routers import (
     accounts,
     api_keys,
     auth,
+    autotrade,
     datafeed,
     executions,
     journal,
@@ -28,6 +29,7 @@ from propdesk.api.routers import (
     positions,
     risk,
     signals,
+    system,
     users,
     ws,
 )
@@ -83,6 +85,14 @@ TAGS = [
         "name": "signals",
         "description": "Market regime (trend up or down, range, volatile, from ADX and ATR) "
         "and the signals of the running strategies; a strategy run on demand.",
+    },
+    {
+        "name": "autotrade",
+        "description": "Auto-trading: signals of chosen strategies become bracket orders.",
+    },
+    {
+        "name": "system",
+        "description": "The system at a glance: feed, regimes, engine lag, the caller's risk.",
     },
     {"name": "websocket", "description": "`/api/v1/ws`: real-time topics, in AsyncAPI."},
 ]
@@ -157,8 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # nesting is another match walk per request.
     # The trading routes first: a request is matched against the routers in this order.
     for module in (
-        orders, positions, executions, journal, accounts, risk, datafeed, meta, auth, users,
-        api_keys, signals,
+        orders, positions, executions, journal, accounts, risk, autotrade, system, datafeed,
+        meta, auth, users, api_keys, signals,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(ws.router, prefix=API_PREFIX)

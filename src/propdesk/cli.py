@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from propdesk.auth.cli import users
+from propdesk.backtest.cli import backtest
 from propdesk.config import Settings
 from propdesk.domain.instruments import Instrument
 from propdesk.journal_rebuild import RebuildError, RebuildSummary
@@ -29,6 +30,7 @@ from propdesk.store.db import DatabaseNotMigratedError
 
 app = typer.Typer(help="propdesk: a self-hosted trading backend.", no_args_is_help=True)
 app.add_typer(users, name="users")
+app.command()(backtest)
 
 
 def _settings() -> Settings:

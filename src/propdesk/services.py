@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import structlog
@@ -11,6 +12,7 @@ from propdesk.auth.cache import CredentialCache
 from propdesk.auth.passwords import PasswordHasher
 from propdesk.auth.ratelimit import RateLimiter
 from propdesk.auth.users import ensure_first_admin
+from propdesk.autotrade.runtime import AutoTrader, last_tick_clock
 from propdesk.bus.codec import JsonCodec
 from propdesk.bus.memory import MemoryBus
 from propdesk.config import Settings
@@ -23,6 +25,7 @@ from propdesk.marketdata.live import LiveState
 from propdesk.signals.plugins import discover
 from propdesk.signals.runner import SignalRunner
 from propdesk.store.db import Database, open_database
+from propdesk.system.regimes import NoRegimes, RegimeReadings
 from propdesk.trading.port import BusTradingPort, ReadYourWritesPort, TradingPort
 from propdesk.trading.reads import ReadModel
 from propdesk.ws.hub import Hub
@@ -49,9 +52,15 @@ class Services:
     hub: Hub
     signals: SignalRunner
     """Regimes and the enabled strategies over the feed's bars (its writer of signals)."""
+    autotrader: AutoTrader
+    """Turns the signals on the bus into bracket orders on the accounts that trade them."""
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(0))
     """Credentials verified in the last few seconds (auth.cache)."""
     account_owners: AccountOwners = field(default_factory=AccountOwners)
+    regimes: RegimeReadings = field(default_factory=NoRegimes)
+    """The current regime of each symbol (the signals runtime's, once it runs)."""
+    started_at: float = field(default_factory=time.time)
+    """UNIX seconds when the process's services started."""
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -79,6 +88,8 @@ class Services:
         reads = ReadModel(bus, database, catalogue, live.tick, broker_settings.mark)
         port = ReadYourWritesPort(BusTradingPort(bus), reads)
         hub = Hub.from_settings(settings, bus, catalogue, live, bars, reader=reads)
+        clock = last_tick_clock(live.tick)
+        autotrader = AutoTrader(bus, database, catalogue, port, reads, clock=clock)
         services = cls(
             settings,
             database,
@@ -94,12 +105,15 @@ class Services:
             reads,
             hub,
             signals,
+            autotrader,
         )
         services.credentials = CredentialCache(settings.auth_cache_seconds)
+        services.regimes = signals.regimes  # the system status reads the runner's regimes
         await ensure_first_admin(database, settings, hasher)
         # Consumers subscribe before the producers start, so that no tick or commit is missed.
         await reads.start()
         await engine.start()
+        await autotrader.start()
         await live.start()
         await signals.start()
         await feed.start()
@@ -108,6 +122,7 @@ class Services:
 
     async def stop(self) -> None:
         await self.hub.stop()
+        await self.autotrader.stop()
         await self.feed.stop()
         await self.signals.stop()
         await self.engine.stop()

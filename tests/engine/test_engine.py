@@ -15,7 +15,7 @@ from propdesk.domain.bars import Tick
 from propdesk.domain.commands import CancelOrder, StopLoss, SubmitOrder, TakeProfit
 from propdesk.domain.events import OrderAccepted, OrderFilled
 from propdesk.domain.orders import OrderClass, OrderSide, OrderStatus, OrderType, TimeInForce
-from propdesk.domain.results import ResetAccount
+from propdesk.domain.results import RecordSkippedSignal, ResetAccount
 from propdesk.engine.engine import Engine
 from propdesk.services import Services
 from propdesk.store.repositories import trading as store
@@ -278,3 +278,42 @@ async def test_account_when_created_then_the_engine_trades_it_at_once(
     assert snapshot is not None
     assert snapshot.balance == Decimal(50_000)
     assert services.engine.stats.commands >= 1
+
+
+async def test_stats_when_a_tick_was_applied_then_its_lag_to_the_published_commit(
+    services: Services,
+) -> None:
+    assert services.engine.stats.tick_lag_ms is None
+
+    await quote(services, "BTCUSD", "95000.00", "95000.50")
+
+    lag = services.engine.stats.tick_lag_ms
+    assert lag is not None
+    assert 0 < lag < 5_000
+
+
+async def test_record_skipped_signal_when_sent_then_the_note_is_in_the_risk_audit_log(
+    client: httpx.AsyncClient, make_user: MakeUser, services: Services
+) -> None:
+    user = await make_user()
+    account_id = await open_account(client, user.headers)
+
+    result = await services.port.send(
+        RecordSkippedSignal(account_id, "ma_cross:MNQ:5:0", "the account is locked")
+    )
+
+    assert result.rejected is None
+    response = await client.get(f"/api/v1/accounts/{account_id}/risk/events", headers=user.headers)
+    assert [(e["code"], e["action"], e["reason"]) for e in response.json()] == [
+        ("AUTOTRADE_SKIPPED", "notify", "signal ma_cross:MNQ:5:0 not traded: the account is locked")
+    ]
+
+
+async def test_record_skipped_signal_when_the_account_is_unknown_then_nothing_is_written(
+    services: Services,
+) -> None:
+    unknown = "00000000-0000-4000-8000-000000000001"
+
+    result = await services.port.send(RecordSkippedSignal(unknown, "s", "why"))
+
+    assert (result.events, result.rejected) == ((), None)

@@ -20,9 +20,13 @@ from propdesk.domain.events import (
     Event,
     OrderAccepted,
     OrderRejected,
+    RiskBreached,
 )
 from propdesk.domain.orders import Order
-from propdesk.domain.risk.rules import RuleSet
+from propdesk.domain.risk.rules import RiskAction, RuleSet
+
+AUTOTRADE_SKIPPED = "AUTOTRADE_SKIPPED"
+"""The audit log's code for a signal that auto-trading did not trade on an account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,21 @@ class ChangeRules:
     at_once: bool
 
 
-TradingCommand = Command | OpenAccount | ResetAccount | UnlockAccount | ChangeRules
+@dataclass(frozen=True, slots=True)
+class RecordSkippedSignal:
+    """Write in the account's risk audit log that auto-trading let a signal go, and why
+    (`AUTOTRADE_SKIPPED`, action `notify`). The log is the engine's to write, as every risk
+    event is: the note is as durable as a breach, in order with them, and the same for an
+    engine in this process or in another."""
+
+    account_id: str
+    signal_id: str
+    reason: str
+
+
+TradingCommand = (
+    Command | OpenAccount | ResetAccount | UnlockAccount | ChangeRules | RecordSkippedSignal
+)
 """Everything a gateway may ask the engine to do."""
 
 
@@ -110,11 +128,21 @@ def reset_account(broker: Broker, command: ResetAccount, now: float) -> list[Eve
     return produced
 
 
+def record_skipped_signal(broker: Broker, command: RecordSkippedSignal, now: float) -> list[Event]:
+    """The audit-log entry, for an account the broker has (nothing for another)."""
+    if broker.account(command.account_id) is None:
+        return []
+    reason = f"signal {command.signal_id} not traded: {command.reason}"
+    return [RiskBreached(command.account_id, AUTOTRADE_SKIPPED, reason, RiskAction.notify, now)]
+
+
 def result_of(broker: Broker, command: TradingCommand, produced: Sequence[Event]) -> CommandResult:
     """What to answer for `command`, given the events applying it `produced` (a pure function
     of the broker as it is right after the command)."""
     events = tuple(produced)
-    if isinstance(command, OpenAccount | ResetAccount | UnlockAccount | ChangeRules):
+    if isinstance(
+        command, OpenAccount | ResetAccount | UnlockAccount | ChangeRules | RecordSkippedSignal
+    ):
         return CommandResult(events)
     rejected = next(
         (e.reason for e in produced if isinstance(e, CommandRejected) and e.command == command),

@@ -40,9 +40,11 @@ from propdesk.domain.results import (
     Commit,
     CommitMark,
     OpenAccount,
+    RecordSkippedSignal,
     ResetAccount,
     TradingCommand,
     UnlockAccount,
+    record_skipped_signal,
     reset_account,
     result_of,
 )
@@ -73,6 +75,10 @@ class EngineStats:
     commits: int = 0
     commit_failures: int = 0
     last_commit_ms: float = 0.0
+    tick_lag_ms: float | None = None
+    """Of the last batch with ticks: milliseconds from the engine taking its ticks to the
+    commit of what they did being published (applied, written, told); None before any.
+    The time a tick waited on the bus before it is not in it."""
     restored_orders: int = 0
     restored_accounts: int = 0
 
@@ -87,6 +93,8 @@ class _Applied:
     events: list[Event]
     commands: int
     ticks: int
+    taken_at: float | None = None
+    """`time.perf_counter()` when the engine took the batch's ticks (None: it had none)."""
 
 
 @dataclass
@@ -250,6 +258,7 @@ class Engine:
             await self._restore()
             self._epoch += 1
         broker = self.broker
+        taken_at = time.perf_counter() if ticks else None
         events: list[Event] = []
         for tick in ticks:
             if tick.ts != round(tick.ts, 6):
@@ -269,7 +278,13 @@ class Engine:
         events.extend(broker.advance(now))
         self.stats.batches += 1
         applied = _Applied(
-            self._epoch, store.Changes.of(events), replies, events, len(requests), len(ticks)
+            self._epoch,
+            store.Changes.of(events),
+            replies,
+            events,
+            len(requests),
+            len(ticks),
+            taken_at,
         )
         await pipeline.put(applied)
 
@@ -326,7 +341,10 @@ class Engine:
                 self.bus.publish_nowait(Topics.EVENTS, Commit(mark, committed))
             except Exception:  # durable all the same: the callers still get their answers
                 log.exception("could not publish a commit", seq=mark.seq)
+        published = time.perf_counter()
         for applied in live:
+            if applied.taken_at is not None:
+                self.stats.tick_lag_ms = (published - applied.taken_at) * 1000
             self.stats.commands += applied.commands
             self.stats.ticks += applied.ticks
             self.stats.events += len(applied.events)
@@ -365,6 +383,8 @@ class Engine:
             produced = broker.unlock(command.account_id, now)
         elif isinstance(command, ChangeRules):
             produced = broker.change_rules(command.account_id, command.rules, command.at_once, now)
+        elif isinstance(command, RecordSkippedSignal):
+            produced = record_skipped_signal(broker, command, now)
         else:
             produced = broker.apply(command, now)
         events.extend(produced)

@@ -154,3 +154,9 @@ class RegimeBook:
         """None when this (symbol, resolution) is not classified."""
         tracker = self._trackers.get((symbol, resolution))
         return None if tracker is None else tracker.status
+
+    def current(self, symbol: str, resolution: str) -> RegimeReading | None:
+        """The latest reading (`system.regimes.RegimeReadings`); None while warming up or
+        when this (symbol, resolution) is not classified."""
+        tracker = self._trackers.get((symbol, resolution))
+        return None if tracker is None else tracker.reading

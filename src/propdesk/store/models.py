@@ -418,3 +418,27 @@ class RegimeRow(Base):
     minus_di: Mapped[float] = mapped_column(Float)
     atr: Mapped[float] = mapped_column(Float)
     atr_percentile: Mapped[float] = mapped_column(Float)
+
+
+class AutotradeSettingsRow(Base):
+    """An account's auto-trading: whether the signals of which strategies on which symbols
+    become bracket orders, and how large (a fixed `qty`, or `risk_per_trade_r` × the account's
+    R; exactly one). The owner's settings, written by the API; the orders go through the
+    engine like any other."""
+
+    __tablename__ = "autotrade_settings"
+    __table_args__ = (
+        CheckConstraint("(qty IS NULL) <> (risk_per_trade_r IS NULL)", name="one_sizing"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    strategies: Mapped[list[str]] = mapped_column(JSON)
+    """Built-in strategy names (domain.strategies.BUILTINS)."""
+    symbols: Mapped[list[str]] = mapped_column(JSON)
+    """Catalogue symbols, as the catalogue spells them."""
+    qty: Mapped[Decimal | None] = mapped_column(Exact)
+    risk_per_trade_r: Mapped[Decimal | None] = mapped_column(Exact)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from propdesk.domain.codec import from_plain, to_plain
 from propdesk.domain.strategies import Direction, Signal, bracket, to_tick, utc_day_start
 
 from .builders import START, TICK
@@ -90,3 +91,16 @@ def test_utc_day_start_when_any_second_of_the_day_then_its_midnight() -> None:
     assert utc_day_start(START) == START
     assert utc_day_start(START + 86_399) == START
     assert utc_day_start(START - 1) == START - 86_400
+
+
+def test_codec_when_a_signal_crosses_the_bus_then_it_comes_back_equal() -> None:
+    short = replace(
+        SIGNAL,
+        direction=Direction.short,
+        stop=Decimal("101"),
+        target=Decimal("98"),
+        regime="trend_down",
+    )
+
+    assert from_plain(to_plain(SIGNAL)) == SIGNAL
+    assert from_plain(to_plain(short)) == short

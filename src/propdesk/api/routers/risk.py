@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from propdesk.api.account_status import account_status
 from propdesk.api.deps import (
     CurrentAdminWriter,
     CurrentTrader,
@@ -23,13 +24,15 @@ from propdesk.api.deps import (
     WritableAccount,
 )
 from propdesk.api.errors import ProblemError, problem_responses
-from propdesk.api.schemas.accounts import account_risk_per_trade
 from propdesk.api.schemas.risk import (
     AccountStatusRead,
     RiskEventRead,
     RiskRead,
     RiskRulesUpdate,
 )
+from propdesk.api.schemas.system import RegimeResolution
+from propdesk.autotrade import settings as autotrade_settings
+from propdesk.system.regimes import DEFAULT_RESOLUTION
 from propdesk.trading import service as trading
 
 router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=[RateLimitByIP])
@@ -57,15 +60,19 @@ async def get_risk(account: OwnedAccountRef, services: ServicesDep) -> RiskRead:
     description="R (`risk_per_trade`) is the account's own `risk_per_trade` (set when it is "
     "opened or by `PATCH /accounts/{account_id}`), else 1% of the starting balance; "
     "`daily_pnl_r` is today's P&L in R, `weekly_pnl_r` this ISO week's, `current_r` the open "
-    "positions' unrealized P&L in R. `current_regime` and `active_strategy` are null until "
-    "the regime classifier and strategies exist. 404 `RISK_NOT_TRACKED` until the engine has "
-    "opened the account.",
+    "positions' unrealized P&L in R. `current_regime` is the regime at `resolution` of the "
+    "symbol the account trades, `active_strategy` the strategy trading it (see each field). "
+    "404 `RISK_NOT_TRACKED` until the engine has opened the account.",
     responses=problem_responses(401, 404, 422, 429),
 )
-async def get_status(account: OwnedAccount, services: ServicesDep) -> AccountStatusRead:
-    report, valuation = trading.account_status(services.reads, str(account.id))
-    r, _source = account_risk_per_trade(account)
-    return AccountStatusRead.of(report, valuation, r)
+async def get_status(
+    account: OwnedAccount,
+    services: ServicesDep,
+    session: SessionDep,
+    resolution: RegimeResolution = DEFAULT_RESOLUTION,
+) -> AccountStatusRead:
+    autotrade = await autotrade_settings.get_settings(session, account.id)
+    return account_status(services, account, autotrade, resolution)
 
 
 @router.get(

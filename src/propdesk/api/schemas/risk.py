@@ -105,10 +105,14 @@ class AccountStatusRead(BaseModel):
     can_trade: bool
     risk_reason: str | None = Field(description="Why trading is locked, when it is.")
     current_regime: str | None = Field(
-        description="The market regime; null until the signals and regime classifier exist."
+        description="The market regime (`trend_up`, `trend_down`, `range`, `volatile`) of the "
+        "symbol the account trades: its newest open trade's, else the first it auto-trades; "
+        "null when it trades none, or while no classifier reads that symbol."
     )
     active_strategy: str | None = Field(
-        description="The strategy trading the account; null until strategies exist."
+        description="The strategy trading the account: its newest open trade's, else, while "
+        "it auto-trades, the first strategy it auto-trades; null otherwise (a trade placed "
+        "by hand has none)."
     )
     risk_per_trade: Number = Field(
         description="R, the money one trade risks: the account's own `risk_per_trade` (set "
@@ -131,15 +135,23 @@ class AccountStatusRead(BaseModel):
     consecutive_red_days: int = Field(description="Closed trading days in a row with a loss.")
 
     @classmethod
-    def of(cls, report: RiskReport, valuation: AccountSnapshot, r: Decimal) -> AccountStatusRead:
+    def of(
+        cls,
+        report: RiskReport,
+        valuation: AccountSnapshot,
+        r: Decimal,
+        *,
+        current_regime: str | None = None,
+        active_strategy: str | None = None,
+    ) -> AccountStatusRead:
         """`r`: the account's R in money (`schemas.accounts.account_risk_per_trade`)."""
         return cls(
             account_id=uuid.UUID(report.account_id),
             system_state="active" if report.can_trade else "locked",
             can_trade=report.can_trade,
             risk_reason=report.reason,
-            current_regime=None,
-            active_strategy=None,
+            current_regime=current_regime,
+            active_strategy=active_strategy,
             risk_per_trade=r,
             daily_pnl_r=in_r(report.daily_pnl, r),
             weekly_pnl_r=(

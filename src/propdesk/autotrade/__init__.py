@@ -1,0 +1,1 @@
+"""Auto-trading: an account's settings, and the runtime that turns signals into bracket orders."""
