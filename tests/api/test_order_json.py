@@ -76,6 +76,7 @@ def orders(draw: st.DrawFn) -> Order:
         reject_reason=draw(st.none() | st.sampled_from(["INVALID_TICK", "MARKET_CLOSED"])),
         strategy=draw(st.none() | ids),
         tag=draw(st.none() | ids),
+        regime=draw(st.none() | ids),
     )
 
 

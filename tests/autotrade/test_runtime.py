@@ -36,7 +36,11 @@ async def test_signal_when_the_account_trades_it_then_a_bracket_with_its_labels(
         "bracket",
     )
     assert (entry["status"], entry["filled_avg_price"]) == ("filled", 21000.25)
-    assert (entry["strategy"], entry["tag"]) == ("ma_cross", "ma_cross")
+    assert (entry["strategy"], entry["tag"], entry["regime"]) == (
+        "ma_cross",
+        "ma_cross",
+        "trend_up",
+    )
     take_profit, stop_loss = entry["legs"]
     assert (take_profit["type"], take_profit["limit_price"]) == ("limit", 21040.25)
     assert (stop_loss["type"], stop_loss["stop_price"]) == ("stop", 20980.25)

@@ -82,3 +82,10 @@ def test_restore_when_a_trip_is_open_then_it_carries_on_and_numbers_after_the_cl
     assert (done.seq, done.exit_qty, done.closed_at) == (2, Decimal(2), NOW + 5)  # type: ignore[attr-defined]
     reopened = trips(again.apply(buy(1), NOW + 6))
     assert [t.seq for t in reopened] == [3]  # type: ignore[attr-defined]
+
+
+def test_order_with_a_regime_then_its_trip_carries_it_for_metrics_by_regime() -> None:
+    broker = make_broker()
+    broker.on_tick(tick("20000"))
+    [trip] = trips(broker.apply(buy(1, strategy="ma_cross", regime="trend_up"), NOW + 1))
+    assert (trip.strategy, trip.regime) == ("ma_cross", "trend_up")  # type: ignore[attr-defined]

@@ -72,8 +72,9 @@ def _before_labels(connection: Connection) -> None:
         fingerprint="MNQ|buy|market|1|day|||||simple|-|-",
     )  # fmt: skip
     values = trading_rows._order_values(order)
-    del values["strategy"], values["tag"]
-    connection.execute(insert(_without(trading_rows.ORDERS, "strategy", "tag")).values(values))
+    del values["strategy"], values["tag"], values["regime"]
+    table = _without(trading_rows.ORDERS, "strategy", "tag", "regime")
+    connection.execute(insert(table).values(values))
 
 
 def _without(table: Any, *names: str) -> Any:
@@ -101,7 +102,7 @@ async def test_migrate_to_0006_when_rows_predate_it_then_no_labels_and_the_defau
         await database.dispose()
 
     assert order is not None
-    assert (order.strategy, order.tag) == (None, None)
+    assert (order.strategy, order.tag, order.regime) == (None, None, None)
     assert account is not None
     assert account.risk_per_trade is None
 

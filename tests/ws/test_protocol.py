@@ -51,6 +51,7 @@ ORDER = OrderPayload(
     client_order_id="c-1",
     strategy="orb",
     tag=None,
+    regime=None,
     account_id=ACCOUNT,
     symbol="MNQ",
     side=OrderSide.buy,

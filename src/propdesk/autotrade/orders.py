@@ -41,4 +41,5 @@ def bracket_order(signal: Signal, account_id: str, qty: Decimal) -> SubmitOrder:
         stop_loss=StopLoss(stop_price=signal.stop),
         strategy=signal.strategy,
         tag=signal.strategy,
+        regime=signal.regime,
     )

@@ -53,6 +53,8 @@ class SubmitOrder:
     characters, or None. Its orders, legs included, carry it."""
     tag: str | None = None
     """The setup it is placed on, as `strategy`."""
+    regime: str | None = None
+    """The market regime it is placed in (auto-trading gives its signal's), as `strategy`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,11 @@ class Journaling:
                     marks.close()
                 point_value = instruments[symbol].point_value
                 for trip in journal.apply_fill(
-                    event.fill, point_value, strategy=order.strategy, setup=order.tag
+                    event.fill,
+                    point_value,
+                    strategy=order.strategy,
+                    setup=order.tag,
+                    regime=order.regime,
                 ):
                     touched[trip.id] = trip
                     if trip.is_open:

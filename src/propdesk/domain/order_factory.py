@@ -72,6 +72,7 @@ class OrderFactory:
             fingerprint=fingerprint,
             strategy=command.strategy,
             tag=command.tag,
+            regime=command.regime,
         )
         if command.order_class is OrderClass.simple or tp is None or sl is None:
             return [entry]

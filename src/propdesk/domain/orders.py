@@ -177,6 +177,8 @@ class Order:
     OCO legs carry their entry's; the journal copies the entry order's into the trip."""
     tag: str | None = None
     """The setup it was placed on (like ProjectX's custom tag); legs and trips as `strategy`."""
+    regime: str | None = None
+    """The market regime it was placed in (an auto-traded signal's), as `strategy`."""
 
     @property
     def open_qty(self) -> Decimal:

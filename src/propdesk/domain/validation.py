@@ -92,9 +92,10 @@ def storable(text: str, limit: int) -> bool:
 
 
 def labels_storable(command: SubmitOrder) -> bool:
-    """The submission's `strategy` and `tag` are absent, or storable labels."""
+    """The submission's `strategy`, `tag` and `regime` are absent, or storable labels."""
     return all(
-        label is None or storable(label, MAX_LABEL) for label in (command.strategy, command.tag)
+        label is None or storable(label, MAX_LABEL)
+        for label in (command.strategy, command.tag, command.regime)
     )
 
 
@@ -268,6 +269,8 @@ def fingerprint(command: SubmitOrder, symbol: str) -> str:
         # Only when given, so that an order stored before orders had labels keeps its
         # fingerprint; each with its length, since a label may hold the separator.
         parts += [_counted(command.strategy), _counted(command.tag)]
+    if command.regime is not None:  # the same: orders without one keep their fingerprint
+        parts.append(_counted(command.regime))
     return "|".join(parts)
 
 

@@ -221,6 +221,7 @@ class OrderRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(1024))
     strategy: Mapped[str | None] = mapped_column(String(64))
     tag: Mapped[str | None] = mapped_column(String(64))
+    regime: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -35,6 +35,10 @@ class OrderBase(BaseModel):
         "entry's)."
     )
     tag: str | None = Field(description="The setup it was placed on, as submitted (as `strategy`).")
+    regime: str | None = Field(
+        description="The market regime it was placed in, as submitted (auto-trading gives its "
+        "signal's); the journal's trip takes it."
+    )
     account_id: uuid.UUID
     symbol: str
     side: OrderSide
@@ -80,6 +84,7 @@ def order_fields(order: Order) -> dict[str, Any]:
         "client_order_id": order.client_order_id,
         "strategy": order.strategy,
         "tag": order.tag,
+        "regime": order.regime,
         # Left a string: the model validates it to a UUID, JSON takes it as it is (the store
         # keeps account ids canonical).
         "account_id": order.account_id,

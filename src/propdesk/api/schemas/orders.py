@@ -173,6 +173,12 @@ class OrderCreate(BaseModel):
         "the same `client_order_id` with another label is a 409.",
         examples=["A+ pullback"],
     )
+    regime: Label | None = Field(
+        default=None,
+        description="The market regime the order is placed in (e.g. `trend_up`), as "
+        "`strategy`; the journal's trip takes it, for metrics by regime. Auto-trading gives "
+        "its signal's.",
+    )
 
     @model_validator(mode="after")
     def _prices_fit_the_type(self) -> Self:
@@ -204,6 +210,7 @@ class OrderCreate(BaseModel):
             stop_loss=None if sl is None else sl.to_domain(),
             strategy=self.strategy,
             tag=self.tag,
+            regime=self.regime,
         )
 
 

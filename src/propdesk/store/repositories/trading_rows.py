@@ -93,6 +93,7 @@ def order_from_row(row: Any) -> Order:
         fingerprint=row.fingerprint,
         strategy=row.strategy,
         tag=row.tag,
+        regime=row.regime,
     )
 
 
