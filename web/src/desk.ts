@@ -70,6 +70,7 @@ export async function loadAccounts(): Promise<void> {
     desk.accounts.find((a) => a.id === desk.accountId) ??
     desk.accounts.find((a) => a.id === remembered) ??
     desk.accounts[0];
+  stream.start();
   if (pick && pick.id !== desk.accountId) await selectAccount(pick.id);
 }
 
