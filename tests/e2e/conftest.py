@@ -179,11 +179,16 @@ class PageGuard:
     origin: str
     errors: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    expected: list[str] = field(
+        default_factory=lambda: ["Failed to load resource: the server responded with a status of 4"]
+    )
+
+    def allow(self, prefix: str) -> None:
+        """A console error the test provokes on purpose (a server it stops)."""
+        self.expected.append(prefix)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and not message.text.startswith(
-            "Failed to load resource: the server responded with a status of 4"
-        ):
+        if message.type == "error" and not message.text.startswith(tuple(self.expected)):
             self.errors.append(message.text)
 
     def check_url(self, url: str) -> None:

@@ -35,7 +35,7 @@ def test_revoked_session_when_page_calls_api_then_sign_in_page_says_why(
     with trader.http as http:
         http.post("/auth/logout", json={"refresh_token": refresh_token}).raise_for_status()
 
-    page.get_by_role("button", name="Journal").click()
+    page.get_by_role("button", name="Journal", exact=True).click()
 
     expect(page.get_by_test_id("session-message")).to_contain_text("session has ended")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -65,7 +65,7 @@ def test_market_order_when_filled_then_fill_position_equity_live_and_trade_in_jo
 
     expect(page.get_by_test_id("positions")).to_contain_text("Flat.")
     expect(page.get_by_test_id("balance")).not_to_have_text("$200,000.00")
-    page.get_by_role("button", name="Journal").click()
+    page.get_by_role("button", name="Journal", exact=True).click()
     trade = page.get_by_test_id("trades").locator("tbody tr[data-trade]")
     expect(trade).to_have_count(1)
     expect(trade.get_by_test_id("trade-r")).to_have_text(re.compile(r"^[+-]?\d+\.\d\dR$"))
