@@ -51,8 +51,11 @@ migrate: install
 
 # The whole suite: SQLite everywhere, plus the same store and API tests on PostgreSQL
 # when PROPDESK_TEST_POSTGRES_URL is set (.ci/run sets it).
+# The end-to-end tests (browser) run in a pytest of their own: Playwright's synchronous API
+# holds an event loop for the session, which the asyncio tests beside it cannot share.
 test: install web
-	$(BIN)/pytest -n $(WORKERS) -q
+	$(BIN)/pytest -n $(WORKERS) -q --ignore=tests/e2e
+	$(BIN)/pytest -q tests/e2e
 	PROPDESK_TEST_DATABASE=postgres $(BIN)/pytest -n $(WORKERS) -q $(POSTGRES_TESTS)
 
 lint: install $(WEB_STAMP)

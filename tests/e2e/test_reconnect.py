@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from browser_steps import Trader, choose_symbol, sign_in
+from e2e_server import PageGuard, Server, start_server
 from playwright.sync_api import Page, expect
-
-from conftest import PageGuard, Server, start_server
 
 
 @pytest.fixture(scope="module")

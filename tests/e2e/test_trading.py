@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from browser_steps import PASSWORD, Trader, choose_symbol, sign_in, wait_until
+from e2e_server import Server
 from playwright.sync_api import Page, expect
 
 RICH = {"name": "rich", "starting_balance": 200_000}
@@ -24,6 +25,22 @@ def test_sign_in_when_password_wrong_then_reason_then_right_one_opens_desk(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_test_id("connection")).to_have_text("Live")
+
+
+def test_sign_up_when_allowed_then_signed_in_and_signed_out_again(
+    page: Page, server: Server
+) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="New here? Sign up").click()
+    page.get_by_label("Username").fill("newcomer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account and sign in").click()
+
+    expect(page.get_by_test_id("connection")).to_have_text("Live")
+    expect(page.get_by_test_id("account-select")).to_contain_text("No account yet")
+
+    page.get_by_test_id("sign-out").click()
+    expect(page.get_by_test_id("session-message")).to_have_text("Signed out.")
 
 
 def test_revoked_session_when_page_calls_api_then_sign_in_page_says_why(
@@ -64,7 +81,8 @@ def test_market_order_when_filled_then_fill_position_equity_live_and_trade_in_jo
     row.get_by_test_id("close-position").click()
 
     expect(page.get_by_test_id("positions")).to_contain_text("Flat.")
-    expect(page.get_by_test_id("balance")).not_to_have_text("$200,000.00")
+    balance = trader.get(f"/accounts/{account_id}")["balance"]
+    expect(page.get_by_test_id("balance")).to_have_text(f"${balance:,.2f}")  # the realized P&L
     page.get_by_role("button", name="Journal", exact=True).click()
     trade = page.get_by_test_id("trades").locator("tbody tr[data-trade]")
     expect(trade).to_have_count(1)
