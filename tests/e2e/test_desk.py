@@ -114,3 +114,33 @@ def test_token_when_near_expiry_then_refreshed_quietly(page: Page, trader: Trade
     after = page.evaluate("JSON.parse(sessionStorage.getItem('propdesk.session'))")
     assert after["access"] != before["access"]
     assert after["refresh"] != before["refresh"]  # rotated
+
+
+def test_journal_when_filtered_grouped_and_exported_then_shows_and_saves_those_trades(
+    page: Page, trader: Trader
+) -> None:
+    account_id = _busy_account(trader)
+    sign_in(page, trader)
+    expect(page.get_by_test_id("regime-state")).to_have_text("not available")  # no such route yet
+    page.get_by_role("button", name="Journal", exact=True).click()
+    rows = page.get_by_test_id("trades").locator("tbody tr[data-trade]")
+    expect(rows).to_have_count(1)
+
+    page.locator("input[name=f-symbol]").fill("ES")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_test_id("trades")).to_contain_text("No trades.")
+    page.locator("input[name=f-symbol]").fill("")
+    page.locator("select[name=f-status]").select_option("all")
+    expect(rows).to_have_count(2)  # the open trip too
+
+    page.get_by_test_id("group-by").select_option("symbol")
+    expect(page.get_by_test_id("metric-groups")).to_contain_text("BTCUSD")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("export-csv").click()
+    text = download.value.path().read_text()
+    header, *lines = text.strip().splitlines()
+    assert "symbol" in header
+    assert len(lines) == 2
+    assert all("BTCUSD" in line for line in lines)
+    assert len(trader.get(f"/accounts/{account_id}/trades", status="all")["trades"]) == 2
