@@ -10,7 +10,7 @@ WORKERS ?= auto
 # The suites that touch the database run a second time on PostgreSQL.
 POSTGRES_TESTS ?= $(wildcard tests/api tests/autotrade tests/store tests/marketdata tests/auth tests/engine tests/trading tests/ws tests/signals tests/test_cli_*.py)
 
-.PHONY: install lock run test test-postgres lint bench openapi asyncapi-check migrate clean
+.PHONY: install lock run test test-postgres lint bench openapi asyncapi-check migrate clean web
 
 $(UV):
 	$(PY) -m venv .tools
@@ -28,7 +28,21 @@ install: $(STAMP)
 lock: | $(UV)
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --universal -o requirements.lock
 
-run: install
+# The dashboard (web/): `npm ci` when the lock changed, `npm run build` when a source did.
+WEB         := web
+WEB_STAMP   := $(WEB)/node_modules/.installed
+WEB_SOURCES := $(shell find $(WEB)/src -type f ! -name schema.d.ts) \
+               $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
+$(WEB_STAMP): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+$(WEB)/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+	@touch $@
+
+web: $(WEB)/dist/index.html
+
+run: install web
 	$(BIN)/propdesk migrate
 	$(BIN)/propdesk serve --host $(HOST) --port $(PORT)
 
@@ -37,15 +51,19 @@ migrate: install
 
 # The whole suite: SQLite everywhere, plus the same store and API tests on PostgreSQL
 # when PROPDESK_TEST_POSTGRES_URL is set (.ci/run sets it).
-test: install
-	$(BIN)/pytest -n $(WORKERS) -q
+# The end-to-end tests (browser) run in a pytest of their own: Playwright's synchronous API
+# holds an event loop for the session, which the asyncio tests beside it cannot share.
+test: install web
+	$(BIN)/pytest -n $(WORKERS) -q --ignore=tests/e2e
+	$(BIN)/pytest -q tests/e2e
 	PROPDESK_TEST_DATABASE=postgres $(BIN)/pytest -n $(WORKERS) -q $(POSTGRES_TESTS)
 
-lint: install
+lint: install $(WEB_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd $(WEB) && npm run typecheck
 
 bench: install
 	$(BIN)/python -m bench
@@ -65,4 +83,4 @@ asyncapi-check: install $(ASYNCAPI)/node_modules/.installed
 	node $(ASYNCAPI)/validate.mjs var/asyncapi.json
 
 clean:
-	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools var .pytest_cache .mypy_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

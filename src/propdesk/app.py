@@ -35,6 +35,7 @@ from propdesk.api.routers import (
 )
 from propdesk.config import Settings
 from propdesk.services import Services
+from propdesk.web import install_web
 
 API_PREFIX = "/api/v1"
 GC_THRESHOLDS = (10_000, 20, 20)
@@ -176,4 +177,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # routing and dependency solving FastAPI does per request (`propdesk.api.lean`).
     install_lean_lane(app, orders.place_order, orders.place_order_lean)
     app.mount("/metrics", make_asgi_app())
+    # Last: the dashboard's catch-all route never shadows an API route.
+    install_web(app, settings.web_dir)
     return app

@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     password_hash_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
     password_hash_memory_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 64 * 1024
     password_hash_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
+    web_dir: Path | None = None
+    """The dashboard's built assets, served at `/`; unset: the checkout's `web/dist`."""
     cors_origins: list[str] = Field(default_factory=list)
     """Origins allowed to call the API from a browser, as JSON: `["https://desk.example"]`."""
 
