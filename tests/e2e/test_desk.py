@@ -3,6 +3,8 @@ themes, the account switcher, and tokens refreshed quietly before they expire.""
 
 from __future__ import annotations
 
+import re
+
 from browser_steps import NARROW, WIDE, Trader, choose_symbol, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
@@ -121,7 +123,9 @@ def test_journal_when_filtered_grouped_and_exported_then_shows_and_saves_those_t
 ) -> None:
     account_id = _busy_account(trader)
     sign_in(page, trader)
-    expect(page.get_by_test_id("regime-state")).to_have_text("not available")  # no such route yet
+    # The signal runner classifies every symbol: the chart symbol's regime (or its warm-up)
+    regime = re.compile(r"trend up|trend down|range|volatile|warming up")
+    expect(page.get_by_test_id("regime")).to_contain_text(regime, timeout=30_000)
     page.get_by_role("button", name="Journal", exact=True).click()
     rows = page.get_by_test_id("trades").locator("tbody tr[data-trade]")
     expect(rows).to_have_count(1)
