@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
-from itertools import count
 
 from propdesk.domain.journal.state import DefaultRisk, TripState, opened, positive, thaw
 from propdesk.domain.journal.trips import NO_CONTEXT, RoundTrip, TripContext
@@ -19,37 +17,6 @@ DEFAULT_STOP_WINDOW = 60.0
 
 def no_default_risk(account_id: str) -> Decimal | None:
     return None
-
-
-_Entry = tuple[Decimal, int, TripState]
-"""(bound, insertion order, the trip): the order breaks ties, so states never compare."""
-_ORDER = count()
-
-
-class _Watch:
-    """One symbol's heaps: longs' highs, longs' lows (negated), shorts' highs, shorts' lows."""
-
-    __slots__ = ("heaps", "ids", "pushes")
-
-    def __init__(self) -> None:
-        self.heaps: tuple[list[_Entry], ...] = ([], [], [], [])
-        self.pushes = 0
-        self.ids: set[str] = set()
-        """The open trips watched."""
-
-    def compact(self, live: Mapping[str, TripState]) -> None:
-        """Drop the entries of closed trips and of bounds since reset."""
-        for index, heap in enumerate(self.heaps):
-            highs = index % 2 == 0
-            kept = [
-                entry
-                for entry in heap
-                if live.get(entry[2].id) is entry[2]
-                and entry[0] == (entry[2].high if highs else -entry[2].low)
-            ]
-            heapq.heapify(kept)
-            heap[:] = kept
-        self.pushes = sum(len(heap) for heap in self.heaps)
 
 
 class TripNotFound(KeyError):
@@ -90,10 +57,6 @@ class Journal:
         self._open_by_id: dict[str, TripState] = {}
         self._closed: dict[str, RoundTrip] = {}
         self._seq: dict[tuple[str, str], int] = {}
-        self._watch: dict[str, _Watch] = {}
-        """Per symbol with an open trip, the open trips' mark bounds in heaps (`quote`)."""
-        self.watched_symbols: Mapping[str, object] = self._watch
-        """The symbols with an open trip (a live view): a quote of any other marks nothing."""
 
     # ------------------------------------------------------------------ building
 
@@ -117,10 +80,7 @@ class Journal:
 
     def replay(self, executions: Iterable[tuple[Fill, Decimal, TripContext | None]]) -> None:
         """Applies more executions as `rebuild` does, to carry a rebuild on past what no
-        execution shows: an account reset (`abandon`), a stop placed on its own (`set_stop`).
-
-        The trips it leaves open are not watched by `quote`: a journal that is marked by the
-        quotes takes its fills through `apply_fill`."""
+        execution shows: an account reset (`abandon`), a stop placed on its own (`set_stop`)."""
         apply = self._apply
         for fill, point_value, context in executions:
             apply(fill, point_value, context or NO_CONTEXT)
@@ -152,7 +112,6 @@ class Journal:
             state = thaw(trip, default_risk)
             journal._open[key] = state
             journal._open_by_id[trip.id] = state
-            journal._watched(state)
         return journal
 
     def apply_fill(
@@ -180,7 +139,6 @@ class Journal:
         trips = []
         for state in touched:
             if state.id in self._open_by_id:
-                self._watched(state)
                 trips.append(state.freeze(None))
             elif self._retain_closed:
                 trips.append(self._closed[state.id])
@@ -201,56 +159,6 @@ class Journal:
                 self._closed[state.id] if self._retain_closed else self._closed.pop(state.id)
             )
         return trips
-
-    def quote(self, symbol: str, bid: Decimal, ask: Decimal, ts: float) -> None:
-        """Marks every open trip in `symbol` with the quote's closing side: a long at `bid`,
-        a short at `ask` (pass the last price as both to mark at the last trade).
-
-        Nothing is returned nor published: a trip's excursions reach its readers with its
-        next fill, and are final when it closes. The cost is that of the trips whose bounds
-        the quote crosses (the common quote: four comparisons): per symbol and side, a
-        min-heap of the trips' highs and a max-heap of their lows; entries left behind by a
-        fill or a close are recognised and dropped when they come up.
-        """
-        watch = self._watch.get(symbol)
-        if watch is None:
-            return
-        longs_high, longs_low, shorts_high, shorts_low = watch.heaps
-        if longs_high and longs_high[0][0] < bid:
-            self._raise(longs_high, bid, ts, True)
-        if longs_low and -longs_low[0][0] > bid:
-            self._raise(longs_low, bid, ts, False)
-        if shorts_high and shorts_high[0][0] < ask:
-            self._raise(shorts_high, ask, ts, True)
-        if shorts_low and -shorts_low[0][0] > ask:
-            self._raise(shorts_low, ask, ts, False)
-
-    def _raise(self, heap: list[_Entry], price: Decimal, ts: float, highs: bool) -> None:
-        live = self._open_by_id
-        while heap:
-            key, _, state = heap[0]
-            bound = key if highs else -key
-            if (bound >= price) if highs else (bound <= price):
-                return
-            heapq.heappop(heap)
-            if live.get(state.id) is not state or bound != (state.high if highs else state.low):
-                continue  # a closed trip's, or a bound a fill has since reset
-            state.excursion(price)  # a mark is no change of the trip's: updated_at stays
-            heapq.heappush(heap, (price if highs else -price, next(_ORDER), state))
-
-    def _watched(self, state: TripState) -> None:
-        """Watch an open trip's bounds from here (after a fill reset them to its price)."""
-        watch = self._watch.get(state.symbol)
-        if watch is None:
-            watch = self._watch[state.symbol] = _Watch()
-        watch.ids.add(state.id)
-        longs = state.direction > 0
-        high, low = watch.heaps[0:2] if longs else watch.heaps[2:4]
-        heapq.heappush(high, (state.high, next(_ORDER), state))
-        heapq.heappush(low, (-state.low, next(_ORDER), state))
-        watch.pushes += 1
-        if watch.pushes > 64 and watch.pushes > 8 * len(self._open_by_id):
-            watch.compact(self._open_by_id)
 
     def mark(self, account_id: str, symbol: str, price: Decimal, ts: float) -> RoundTrip | None:
         """The open trip, when the mark at `price` grew its MAE or MFE; None otherwise (most
@@ -448,8 +356,3 @@ class Journal:
         del self._open[key]
         del self._open_by_id[state.id]
         self._closed[state.id] = state.freeze(ts)
-        watch = self._watch.get(state.symbol)
-        if watch is not None:
-            watch.ids.discard(state.id)
-            if not watch.ids:  # nothing open in the symbol: its quotes cost nothing again
-                del self._watch[state.symbol]

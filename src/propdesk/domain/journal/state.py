@@ -265,8 +265,7 @@ def thaw(trip: RoundTrip, default_risk: DefaultRisk) -> TripState:
     state.mae = trip.mae
     state.mfe = trip.mfe
     # The marks' bounds start at the average entry, whose excursion is nil: no mark inside
-    # them can beat a stored maximum, and a quote watcher (`Journal.quote`) moves one bound
-    # per mark, as after any fill.
+    # them can beat a stored maximum, as after any fill.
     state.low = state.high = trip.entry_value / trip.entry_qty
     # A trip measured from its stop kept no default; today's stands in, should scale-ins
     # beyond the stop ever leave nothing at risk.
