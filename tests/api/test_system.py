@@ -107,6 +107,23 @@ async def test_status_when_regimes_are_read_then_each_symbol_and_the_accounts_re
     assert (await combine.get("/status")).json()["current_regime"] == "trend_up"
 
 
+async def test_status_when_the_server_classifies_other_bars_then_read_at_its_first_by_default(
+    combine: Desk, services: Services
+) -> None:
+    services.regimes = Readings({("MNQ", "1"): Regime.VOLATILE, ("MNQ", "5"): Regime.RANGE})
+    services.settings = services.settings.model_copy(update={"regime_resolutions": ["1", "5"]})
+    body = {"enabled": True, "strategies": ["ma_cross"], "symbols": ["MNQ"], "qty": 1}
+    assert (await combine.request("PUT", "/autotrade", json=body)).status_code == 200
+
+    status = await _status(combine.client, combine.user)
+    asked = await _status(combine.client, combine.user, resolution="5")
+    own = (await combine.get("/status")).json()
+
+    assert (status["resolution"], status["regimes"]["MNQ"]) == ("1", "volatile")
+    assert (asked["resolution"], asked["regimes"]["MNQ"]) == ("5", "range")
+    assert own["current_regime"] == status["account"]["current_regime"] == "volatile"
+
+
 async def test_status_when_a_trade_is_open_then_its_strategy_and_its_symbols_regime(
     combine: Desk, services: Services
 ) -> None:

@@ -75,6 +75,7 @@ def guard(request: pytest.FixtureRequest, server: Server) -> Iterator[PageGuard 
     page.on("console", watcher.on_console)
     page.on("pageerror", lambda error: watcher.errors.append(f"page error: {error}"))
     page.on("request", lambda request: watcher.check_url(request.url))
+    page.on("response", watcher.on_response)
     page.on("websocket", lambda socket: watcher.check_url(socket.url))
     yield watcher
     assert watcher.errors == [], "console errors"

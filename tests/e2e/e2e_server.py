@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage
+from playwright.sync_api import ConsoleMessage, Response
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +37,8 @@ class Server:
     directory: Path
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    """`PROPDESK_*` settings over the suite's own (another feed, strategies to run)."""
 
     @property
     def base_url(self) -> str:
@@ -61,6 +63,7 @@ class Server:
             PROPDESK_LOG_LEVEL="WARNING",
             PROPDESK_WEB_DIR=str(WEB_DIST),
         )
+        env.update(self.settings)
         return env
 
     def _command(self, *args: str) -> list[str]:
@@ -107,14 +110,29 @@ class Server:
             self._command("migrate"), env=self.env, check=True, capture_output=True
         )
 
+    def import_bars(self, csv: Path, symbol: str) -> None:
+        subprocess.run(  # noqa: S603 - our own CLI
+            self._command("bars", "import", str(csv), "--symbol", symbol),
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
 
-def start_server(directory: Path) -> Iterator[Server]:
+
+def start_server(
+    directory: Path,
+    settings: dict[str, str] | None = None,
+    bars: dict[str, Path] | None = None,
+) -> Iterator[Server]:
+    """A migrated server, started (with `bars`' CSV files imported first), stopped after."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)")
     if not (WEB_DIST / "index.html").is_file():
         pytest.fail("the dashboard is not built: run `make web` (make test does)")
-    server = Server(directory)
+    server = Server(directory, settings=settings or {})
     server.migrate()
+    for symbol, csv in (bars or {}).items():
+        server.import_bars(csv, symbol)
     server.start()
     try:
         yield server
@@ -125,14 +143,19 @@ def start_server(directory: Path) -> Iterator[Server]:
 @dataclass
 class PageGuard:
     """What the page did that it must not: a script error, a console error, a request to
-    any host but its own server. 4xx answers the test asked for (a rejected order) show in
-    Chromium's console as "Failed to load resource"; those are the server's word, not bugs."""
+    any host but its own server, a 5xx answer. 4xx answers the test asked for (a rejected
+    order) show in Chromium's console as "Failed to load resource"; those are the server's
+    word, not bugs. So is one 5xx: 503 `REGIME_WARMING_UP` from the regime route, which the
+    page asks for the chart's symbol and shows as "warming up"; any other 5xx is a bug."""
 
     origin: str
     errors: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
     expected: list[str] = field(
-        default_factory=lambda: ["Failed to load resource: the server responded with a status of 4"]
+        default_factory=lambda: [
+            "Failed to load resource: the server responded with a status of 4",
+            "Failed to load resource: the server responded with a status of 503",
+        ]
     )
 
     def allow(self, prefix: str) -> None:
@@ -142,6 +165,11 @@ class PageGuard:
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error" and not message.text.startswith(tuple(self.expected)):
             self.errors.append(message.text)
+
+    def on_response(self, response: Response) -> None:
+        warming = response.status == 503 and "/api/v1/market/regime/" in response.url
+        if response.status >= 500 and not warming:
+            self.errors.append(f"{response.status} from {response.url}")
 
     def check_url(self, url: str) -> None:
         own = (self.origin, self.origin.replace("http", "ws", 1), "data:", "blob:")

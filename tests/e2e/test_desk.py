@@ -148,3 +148,13 @@ def test_journal_when_filtered_grouped_and_exported_then_shows_and_saves_those_t
     assert len(lines) == 2
     assert all("BTCUSD" in line for line in lines)
     assert len(trader.get(f"/accounts/{account_id}/trades", status="all")["trades"]) == 2
+
+    # The equity curve per day: one point for today's closed trade, as the API gives it.
+    with page.expect_response(lambda r: "granularity=day" in r.url) as daily:
+        page.get_by_role("button", name="Per day").click()
+    assert daily.value.status == 200
+    points = daily.value.json()["points"]
+    assert len(points) == 1
+    assert points == trader.get(f"/accounts/{account_id}/equity", granularity="day")["points"]
+    expect(page.get_by_role("button", name="Per day")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_test_id("equity-chart")).to_be_visible()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from browser_steps import PASSWORD, Trader, choose_symbol, sign_in, wait_until
-from e2e_server import Server
+from e2e_server import ADMIN_PASSWORD, Server
 from playwright.sync_api import Page, expect
 
 RICH = {"name": "rich", "starting_balance": 200_000}
@@ -183,3 +184,41 @@ def test_loss_past_daily_limit_when_traded_then_locked_with_reason_and_ticket_re
     expect(page.get_by_test_id("buy")).to_be_disabled()
     expect(page.get_by_test_id("positions")).to_contain_text("Flat.")  # liquidated
     wait_until(lambda: not trader.get(f"/accounts/{account_id}/risk")["can_trade"])
+
+
+def test_round_trip_when_closed_then_profit_target_bar_shows_the_new_progress(
+    page: Page, trader: Trader
+) -> None:
+    account_id = trader.open_account({"name": "target", "starting_balance": 200_000})
+    # A trader's own change of rules waits for the next trading day; an admin's holds at once.
+    api = f"{trader.base_url}/api/v1"
+    signed = httpx.post(f"{api}/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD})
+    admin = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    rules = {"name": "custom", "profit_target": 1000}
+    httpx.put(
+        f"{api}/accounts/{account_id}/risk/rules", json=rules, headers=admin
+    ).raise_for_status()
+    sign_in(page, trader)
+    meter = page.get_by_role("meter", name="Profit target")
+    expect(meter).to_have_attribute("aria-valuemax", "1000")
+    expect(meter).to_have_attribute("aria-valuenow", "0")
+    expect(page.get_by_test_id("risk")).to_contain_text("$0.00 / $1,000.00")
+
+    with trader.http as http:
+        for side in ("buy", "sell"):
+            body = {"symbol": "BTCUSD", "side": side, "type": "market", "qty": 0.5}
+            http.post(f"/accounts/{account_id}/orders", json=body).raise_for_status()
+
+    # Without a reload: the progress is the balance over the start, as the server says.
+    def progress() -> float:
+        risk = trader.get(f"/accounts/{account_id}/risk")
+        return float(risk["profit_target"]["progress"])
+
+    wait_until(lambda: progress() != 0)  # the spread at least, once the sell filled
+    expect(meter).to_have_attribute("aria-valuenow", f"{progress():g}")
+    # The owner's own change waits for the roll, and the panel says so.
+    with trader.http as http:
+        mine = {"name": "custom", "profit_target": 2000}
+        http.put(f"/accounts/{account_id}/risk/rules", json=mine).raise_for_status()
+    expect(page.get_by_test_id("pending-rules")).to_contain_text("when the trading day rolls")
+    expect(meter).to_have_attribute("aria-valuemax", "1000")

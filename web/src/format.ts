@@ -12,7 +12,8 @@ export function fmtMoney(value: number | null | undefined): string {
 
 export function fmtSigned(value: number | null | undefined): string {
   if (value === null || value === undefined) return "–";
-  return (value > 0 ? "+" : "") + money.format(value);
+  const cents = Math.round(value * 100) / 100; // −0.004 is $0.00, not −$0.00
+  return (cents > 0 ? "+" : "") + money.format(cents === 0 ? 0 : cents);
 }
 
 export function fmtNumber(value: number | null | undefined, digits = 2): string {

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from propdesk.config import Settings
+from propdesk.domain.bars import Resolution
 from propdesk.domain.regime import RegimeReading
 
 DEFAULT_RESOLUTION = "5"
-"""The bars the status reads regimes at when the caller names none (TradingView notation)."""
+"""The bars the status reads regimes at when the caller names none and the server
+classifies none (TradingView notation)."""
+
+
+def default_resolution(settings: Settings) -> str:
+    """The resolution a status reads regimes at unless asked for another: the first the
+    server classifies (`PROPDESK_REGIME_RESOLUTIONS`), so that its regimes are there."""
+    configured = settings.regime_resolutions
+    return str(Resolution.parse(configured[0])) if configured else DEFAULT_RESOLUTION
 
 
 class RegimeReadings(Protocol):

@@ -80,6 +80,37 @@ export interface AccountPayload {
   buying_power: Nullable<number>;
 }
 
+/** A running strategy's signal: REST's signal without its parameters. */
+export interface SignalPayload {
+  id: string;
+  symbol: string;
+  resolution: string;
+  strategy: string;
+  direction: Schemas["Direction"];
+  entry: number;
+  stop: number;
+  target: number;
+  regime: Nullable<Schemas["Regime"]>;
+  confidence: number;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A symbol's regime after a closed bar: REST's reading, and whether it began a new one. */
+export interface RegimePayload {
+  symbol: string;
+  resolution: string;
+  regime: Schemas["Regime"];
+  adx: number;
+  plus_di: number;
+  minus_di: number;
+  atr: number;
+  atr_percentile: number;
+  ts: number;
+  since: number;
+  changed: boolean;
+}
+
 /** The risk topic's payload is REST's risk report, field for field. */
 export type RiskPayload = Schemas["RiskRead"];
 /** The trades topic's payload is REST's journal trade, field for field. */
@@ -171,6 +202,18 @@ export interface TradesUpdateMessage extends Update {
   trades: TradePayload[];
 }
 
+export interface SignalsUpdateMessage extends Update {
+  type: "signals.update";
+  symbol: string;
+  signal: SignalPayload;
+}
+
+export interface RegimeUpdateMessage extends Update {
+  type: "regime.update";
+  symbol: string;
+  regime: RegimePayload;
+}
+
 export type ServerMessage =
   | ConnectedMessage
   | SubscribedMessage
@@ -183,7 +226,9 @@ export type ServerMessage =
   | ExecutionsUpdateMessage
   | AccountUpdateMessage
   | RiskUpdateMessage
-  | TradesUpdateMessage;
+  | TradesUpdateMessage
+  | SignalsUpdateMessage
+  | RegimeUpdateMessage;
 
 // ---- what the page sends -----------------------------------------------------------------
 
@@ -261,6 +306,19 @@ export interface TradesUnsubscribeMessage extends AccountTopicMessage {
   type: "trades.unsubscribe";
 }
 
+/** Every symbol's signals and regime readings without a symbol. */
+export interface SignalsSubscribeMessage {
+  type: "signals.subscribe";
+  symbol?: string;
+  id?: string;
+}
+
+export interface SignalsUnsubscribeMessage {
+  type: "signals.unsubscribe";
+  symbol?: string;
+  id?: string;
+}
+
 export type SubscribeMessage =
   | BarsSubscribeMessage
   | QuotesSubscribeMessage
@@ -269,6 +327,7 @@ export type SubscribeMessage =
   | ExecutionsSubscribeMessage
   | AccountSubscribeMessage
   | RiskSubscribeMessage
-  | TradesSubscribeMessage;
+  | TradesSubscribeMessage
+  | SignalsSubscribeMessage;
 
 export type AccountTopic = "orders" | "positions" | "executions" | "account" | "risk" | "trades";

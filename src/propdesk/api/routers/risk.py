@@ -32,7 +32,7 @@ from propdesk.api.schemas.risk import (
 )
 from propdesk.api.schemas.system import RegimeResolution
 from propdesk.autotrade import settings as autotrade_settings
-from propdesk.system.regimes import DEFAULT_RESOLUTION
+from propdesk.system.regimes import default_resolution
 from propdesk.trading import service as trading
 
 router = APIRouter(prefix="/accounts/{account_id}", tags=["risk"], dependencies=[RateLimitByIP])
@@ -69,8 +69,9 @@ async def get_status(
     account: OwnedAccount,
     services: ServicesDep,
     session: SessionDep,
-    resolution: RegimeResolution = DEFAULT_RESOLUTION,
+    resolution: RegimeResolution = None,
 ) -> AccountStatusRead:
+    resolution = resolution or default_resolution(services.settings)
     autotrade = await autotrade_settings.get_settings(session, account.id)
     return account_status(services, account, autotrade, resolution)
 

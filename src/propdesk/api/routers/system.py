@@ -16,7 +16,7 @@ from propdesk.api.schemas.system import FeedRead, RegimeResolution, SystemStatus
 from propdesk.autotrade import settings as autotrade
 from propdesk.errors import NotFoundError
 from propdesk.system import status
-from propdesk.system.regimes import DEFAULT_RESOLUTION
+from propdesk.system.regimes import default_resolution
 
 router = APIRouter(prefix="/system", tags=["system"], dependencies=[RateLimitByIP])
 
@@ -39,8 +39,9 @@ async def get_status(
     principal: CurrentUser,
     session: SessionDep,
     services: ServicesDep,
-    resolution: RegimeResolution = DEFAULT_RESOLUTION,
+    resolution: RegimeResolution = None,
 ) -> SystemStatusRead:
+    resolution = resolution or default_resolution(services.settings)
     accounts = await accounts_service.list_accounts(
         session, owner_id=principal.user_id, limit=MAX_ACCOUNTS, offset=0
     )

@@ -13,16 +13,18 @@ from propdesk.domain.bars import Resolution
 from propdesk.marketdata.feed import FeedStatus
 
 
-def _resolution(text: str) -> str:
-    return str(Resolution.parse(text))  # ValueError naming the supported ones: a 422
+def _resolution(text: str | None) -> str | None:
+    # ValueError naming the supported ones: a 422
+    return None if text is None else str(Resolution.parse(text))
 
 
 RegimeResolution = Annotated[
-    str,
+    str | None,
     AfterValidator(_resolution),
     Query(
         max_length=8,
-        description="The bars regimes are read at, in TradingView notation (`5`, `60`, `1D`).",
+        description="The bars regimes are read at, in TradingView notation (`5`, `60`, `1D`); "
+        "by default the first the server classifies (`PROPDESK_REGIME_RESOLUTIONS`).",
     ),
 ]
 
