@@ -105,18 +105,16 @@ class Server:
         self.stop()
         self.start()
 
-    def migrate(self) -> None:
+    def _run(self, *args: str) -> None:
         subprocess.run(  # noqa: S603 - our own CLI
-            self._command("migrate"), env=self.env, check=True, capture_output=True
+            self._command(*args), env=self.env, check=True, capture_output=True
         )
 
+    def migrate(self) -> None:
+        self._run("migrate")
+
     def import_bars(self, csv: Path, symbol: str) -> None:
-        subprocess.run(  # noqa: S603 - our own CLI
-            self._command("bars", "import", str(csv), "--symbol", symbol),
-            env=self.env,
-            check=True,
-            capture_output=True,
-        )
+        self._run("bars", "import", str(csv), "--symbol", symbol)
 
 
 def start_server(

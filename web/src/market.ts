@@ -13,7 +13,6 @@ export type Strategy = Schemas["StrategyRead"];
 export interface RegimeReading {
   regime: Schemas["Regime"] | null;
   adx: number | null;
-  since: number | null;
   /** Why there is no regime: warming up, or not classified. */
   note?: string;
 }
@@ -48,7 +47,7 @@ export async function loadMarket(): Promise<void> {
     const known = market.regimes[symbol];
     const regime = (status.regimes[symbol] ?? null) as Schemas["Regime"] | null;
     // A reading that came on the socket meanwhile is newer than the status.
-    if (!known || known.regime === null) market.regimes[symbol] = { regime, adx: null, since: null };
+    if (!known || known.regime === null) market.regimes[symbol] = { regime, adx: null };
   }
   const seen = new Set(market.signals.map((s) => s.id));
   market.signals = [...market.signals, ...recent.signals.filter((s) => !seen.has(s.id))]
@@ -64,7 +63,7 @@ export async function loadRegime(symbol: string): Promise<void> {
     params: { path: { symbol }, query: { resolution: market.resolution || undefined } },
   });
   if (data) {
-    market.regimes[symbol] = { regime: data.regime, adx: data.adx, since: data.since };
+    market.regimes[symbol] = { regime: data.regime, adx: data.adx };
     return;
   }
   if (market.regimes[symbol]?.regime) return; // the socket was quicker
@@ -75,7 +74,7 @@ export async function loadRegime(symbol: string): Promise<void> {
       : response.status === 404
         ? "not classified"
         : `unavailable (${response.status})`;
-  market.regimes[symbol] = { regime: null, adx: null, since: null, note };
+  market.regimes[symbol] = { regime: null, adx: null, note };
 }
 
 export async function loadAutotrade(accountId: string): Promise<void> {
@@ -128,7 +127,6 @@ function take(reading: RegimePayload): void {
   market.regimes[reading.symbol] = {
     regime: reading.regime,
     adx: reading.adx,
-    since: reading.since,
   };
 }
 
